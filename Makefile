@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmcore_filter: fast, filtered kdump for big machines.
+#
+#   make deps        install what is missing from Debian's apt (run by the others)
+#   make kernels     6.1 and 6.12, patched and stock, cached in $(VMCF_CACHE)
+#   make module      vmcore_filter.ko against each patched kernel
+#   make tools       the userspace collector
+#   make check       unit tests and the QEMU selftests that fit CI (TAP)
+#   make check-full  check plus the slow scenarios
+#   make bench       the benchmarks, each printing ratios against makedumpfile
+#   make demo        build, crash a QEMU guest, capture, show what crash says
+#   make clean       remove build/ (the kernel cache stays; clean-cache for that)
+
+VERSIONS	:= 6.1 6.12
+FLAVOURS	:= patched stock
+VMCF_CACHE	?= /var/cache/vmcore_filter
+export VMCF_CACHE
+
+B		:= build
+GUEST_HELPER	:= $(B)/guest/vmcf-guest
+INITRAMFS	:= $(B)/guest/initramfs.gz
+DEPS_STAMP	:= $(B)/.deps
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+CFLAGS		+= -std=c11 -Wall -Wextra -Werror
+
+.PHONY: all deps kernels module tools guest check check-full bench demo clean clean-cache
+
+all: kernels module tools guest
+
+# deps runs every time it is named (cheap when nothing is missing); the
+# stamp lets file targets depend on it without rebuilding each time.
+deps:
+	@scripts/deps.sh
+	@mkdir -p $(B) && touch $(DEPS_STAMP)
+
+$(DEPS_STAMP):
+	@scripts/deps.sh
+	@mkdir -p $(B) && touch $@
+
+kernels: $(DEPS_STAMP)
+	@set -e; for v in $(VERSIONS); do for f in $(FLAVOURS); do \
+		scripts/build-kernel.sh $$v $$f; done; done
+
+module: $(DEPS_STAMP)
+
+tools: $(DEPS_STAMP)
+
+$(GUEST_HELPER): selftests/guest/vmcf-guest.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
+$(INITRAMFS): $(GUEST_HELPER) selftests/guest/init scripts/mkinitramfs.sh
+	scripts/mkinitramfs.sh $@
+
+guest: $(INITRAMFS)
+
+check: kernels module tools guest
+	@selftests/run.sh $(sort $(wildcard selftests/*.t))
+
+check-full: kernels module tools guest
+	@VMCF_FULL=1 selftests/run.sh $(sort $(wildcard selftests/*.t))
+
+bench: kernels module tools guest
+	@set -e; for b in $(sort $(wildcard scripts/bench-*.sh)); do $$b; done
+
+demo: kernels module tools guest
+	@scripts/demo.sh
+
+clean:
+	rm -rf $(B)
+
+clean-cache:
+	rm -rf $(VMCF_CACHE)
