@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Writer of kdump-compressed files (header version 6), the format crash,
+ * drgn/libkdumpfile and makedumpfile read.  See
+ * /work/shared/reference/kdump-compressed-format.md for the layout.
+ *
+ * The layout is fixed when the writer is created: the bitmaps say which pfns
+ * are dumped, so every page descriptor's place is known up front (the rank
+ * of its pfn among the set bits of bitmap 2).  Page data then goes wherever
+ * an atomic counter says, so any number of threads can put pages in any
+ * order.  Sequence:
+ *
+ *	kdump_writer_create()		headers and bitmaps, marked INCOMPLETE
+ *	kdump_writer_put_page() ...	from any thread, any order
+ *	kdump_writer_finish()		INCOMPLETE cleared, once all pages are in
+ * or, on failure (ENOSPC, a read error that ends the dump):
+ *	kdump_writer_mark_incomplete()	the file stays readable, flagged
+ *	kdump_writer_destroy()
+ *
+ * Descriptors of pages never put stay zero (offset 0 = missing), so an
+ * incomplete file still opens and every page that was put reads back.
+ *
+ * Flattened mode (makedumpfile -F) turns every positioned write into a
+ * record {be64 offset, be64 size, data} on a non-seekable fd (pipe, ssh);
+ * `makedumpfile -R` rebuilds the file.  Records are written under a mutex
+ * since the stream is serial; the end marker is written only by finish().
+ * A writer that may hit a closed pipe should ignore SIGPIPE.
+ */
+#ifndef VMCF_KDUMP_WRITER_H
+#define VMCF_KDUMP_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compress.h"
+#include "vmcf_error.h"
+
+#define KDUMP_HEADER_VERSION		6
+#define KDUMP_FLAG_INCOMPLETE		0x08u
+#define KDUMP_DISK_DUMP_HEADER_SIZE	464
+#define KDUMP_SUB_HEADER_SIZE		104
+#define KDUMP_PAGE_DESC_SIZE		24
+#define KDUMP_FLAT_HEADER_SIZE		4096
+/* makedumpfile -d bit for zero pages; the one level the writer acts on. */
+#define KDUMP_DL_EXCLUDE_ZERO		1
+
+/* Bit n is byte n / 8, bit n % 8 (LSB first), in both kdump bitmaps. */
+static inline bool kdump_bitmap_test(const uint8_t *bitmap, uint64_t pfn)
+{
+	return bitmap[pfn >> 3] & (1u << (pfn & 7));
+}
+
+static inline void kdump_bitmap_set(uint8_t *bitmap, uint64_t pfn)
+{
+	bitmap[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+}
+
+static inline void kdump_bitmap_clear(uint8_t *bitmap, uint64_t pfn)
+{
+	bitmap[pfn >> 3] &= (uint8_t)~(1u << (pfn & 7));
+}
+
+/* Bytes the caller's bitmaps must have for max_pfn pfns. */
+static inline size_t kdump_bitmap_bytes(uint64_t max_pfn)
+{
+	return (size_t)((max_pfn + 7) / 8);
+}
+
+struct kdump_writer_params {
+	/* Block size = page size, a power of two >= 4096. */
+	uint32_t page_size;
+	/* One past the highest pfn (max_mapnr_64). */
+	uint64_t max_pfn;
+	/*
+	 * Bitmap 1 (pfn is RAM) and bitmap 2 (pfn is in the dump), each at
+	 * least kdump_bitmap_bytes(max_pfn) bytes.  Copied; bitmap 2 must be
+	 * a subset of bitmap 1.
+	 */
+	const uint8_t *ram_bitmap;
+	const uint8_t *dump_bitmap;
+	/* The whole PT_NOTE content of the core, embedded as it is. */
+	const void *notes;
+	size_t notes_size;
+	/* The VMCOREINFO note's descriptor within notes (size 0: none). */
+	size_t vmcoreinfo_offset;
+	size_t vmcoreinfo_size;
+	/*
+	 * new_utsname fields (init_uts_ns), at most 64 characters each.
+	 * Readers ignore a utsname with an empty version or nodename, so
+	 * NULL or "" gets a placeholder.
+	 */
+	const char *sysname;		/* default "Linux" */
+	const char *nodename;		/* default "(none)" */
+	const char *release;		/* required (VMCOREINFO OSRELEASE) */
+	const char *version;		/* default "(unknown)" */
+	const char *machine;		/* default "x86_64" (crash checks it) */
+	const char *domainname;		/* may be empty */
+	/* CRASHTIME: the header's timestamp.tv_sec. */
+	int64_t crashtime;
+	uint64_t phys_base;
+	/*
+	 * The makedumpfile -d level that bitmap 2 was made with, recorded as
+	 * is.  zero_page requires KDUMP_DL_EXCLUDE_ZERO.
+	 */
+	int32_t dump_level;
+	/* Number of NT_PRSTATUS notes. */
+	int32_t nr_cpus;
+	/* Compression whose flag goes into the header status. */
+	enum compress_alg compression;
+	/*
+	 * Store one all-zero page at the start of the page data; zero pfns put
+	 * with kdump_writer_put_zero() share it (makedumpfile -d 1).
+	 */
+	bool zero_page;
+	/*
+	 * One file of a --split set: descriptors and data only for the dumped
+	 * pfns in [start_pfn, end_pfn); headers and bitmaps are whole.
+	 */
+	bool split;
+	uint64_t start_pfn;
+	uint64_t end_pfn;
+	/* Write the flattened stream instead of a seekable file. */
+	bool flattened;
+};
+
+/* Where things are in the (rebuilt, if flattened) file.  Read-only. */
+struct kdump_layout {
+	uint32_t page_size;
+	uint32_t sub_hdr_blocks;
+	/* Bitmap 1; bitmap 2 follows at bitmap_offset + bitmap_size. */
+	uint64_t bitmap_offset;
+	uint64_t bitmap_size;
+	uint64_t desc_offset;
+	/* Descriptors in this file: dumped pfns in [start_pfn, end_pfn). */
+	uint64_t nr_descs;
+	uint64_t start_pfn;
+	uint64_t end_pfn;
+	/* The shared zero page, or 0 without one. */
+	uint64_t zero_page_offset;
+	/* Where the first page's data goes. */
+	uint64_t data_offset;
+	/* Header status while writing (compression | INCOMPLETE). */
+	uint32_t status;
+};
+
+struct kdump_writer;
+
+/*
+ * Computes the layout and writes the headers (status INCOMPLETE), the notes,
+ * both bitmaps and the zero page.  fd stays the caller's; it must be
+ * seekable unless params->flattened.
+ */
+struct vmcf_error *kdump_writer_create(int fd,
+				       const struct kdump_writer_params *params,
+				       struct kdump_writer **writer_ret);
+
+/*
+ * The same, writing to "<path>.incomplete" (created, truncated, mode 0600);
+ * kdump_writer_finish() fsyncs it and renames it to path.  A dump that is
+ * marked incomplete keeps the ".incomplete" name.
+ */
+struct vmcf_error *kdump_writer_create_path(const char *path,
+					    const struct kdump_writer_params *params,
+					    struct kdump_writer **writer_ret);
+
+/* Frees the writer; does not finish it.  Closes only an fd it opened. */
+void kdump_writer_destroy(struct kdump_writer *w);
+
+const struct kdump_layout *kdump_writer_layout(const struct kdump_writer *w);
+
+#define KDUMP_NO_DESC UINT64_MAX
+
+/*
+ * Index of pfn's descriptor in this file: the number of set bits of bitmap
+ * 2 in [start_pfn, pfn).  KDUMP_NO_DESC if pfn is not dumped in this file.
+ * O(1): a prefix count per 512 pfns plus at most 8 popcounts.
+ */
+uint64_t kdump_writer_desc_index(const struct kdump_writer *w, uint64_t pfn);
+
+/*
+ * Stores one page: size bytes of data with descriptor flags (0 = raw, then
+ * size must be the page size; else the writer's compression flag and size
+ * less than a page).  Reserves space, pwrite()s the data, then the
+ * descriptor.  Thread-safe.  Putting a pfn twice is an error (EEXIST).
+ */
+struct vmcf_error *kdump_writer_put_page(struct kdump_writer *w, uint64_t pfn,
+					 const void *data, size_t size,
+					 uint32_t flags);
+
+/* Stores a zero pfn as a descriptor to the shared zero page (zero_page). */
+struct vmcf_error *kdump_writer_put_zero(struct kdump_writer *w, uint64_t pfn);
+
+/*
+ * Lower level, for pipelines that batch several pages into one write:
+ * reserve size bytes of page data (returns their offset; thread-safe, never
+ * fails), write bytes at an offset (pwrite or a flattened record), then
+ * describe each page.
+ */
+uint64_t kdump_writer_reserve(struct kdump_writer *w, uint64_t size);
+struct vmcf_error *kdump_writer_write_at(struct kdump_writer *w,
+					 const void *buf, size_t size,
+					 uint64_t offset);
+struct vmcf_error *kdump_writer_put_desc(struct kdump_writer *w, uint64_t pfn,
+					 uint64_t offset, size_t size,
+					 uint32_t flags);
+
+/* Pages (descriptors) put so far, and the file's end offset so far. */
+uint64_t kdump_writer_pages_done(const struct kdump_writer *w);
+uint64_t kdump_writer_data_end(const struct kdump_writer *w);
+
+/*
+ * finish() and mark_incomplete() must not run concurrently with each other
+ * or with puts.
+ *
+ * Completes the dump: refuses (EINVAL) unless every dumped pfn of this file
+ * was put and no write failed; then syncs the data, rewrites the header
+ * without INCOMPLETE, and syncs again (file) or writes the end marker
+ * (flattened).
+ */
+struct vmcf_error *kdump_writer_finish(struct kdump_writer *w);
+
+/*
+ * Ends a dump that cannot be completed: rewrites the header with INCOMPLETE
+ * (in place, so it works on a full disk) and syncs.  The flattened stream
+ * gets no end marker.
+ */
+struct vmcf_error *kdump_writer_mark_incomplete(struct kdump_writer *w);
+
+/*
+ * Splits [0, max_pfn) into nr_files ranges with about the same number of
+ * dumped pages each: range i is [bounds_ret[i], bounds_ret[i + 1]), and
+ * bounds_ret has nr_files + 1 entries.
+ */
+void kdump_split_ranges(const uint8_t *dump_bitmap, uint64_t max_pfn,
+			unsigned int nr_files, uint64_t *bounds_ret);
+
+#endif /* VMCF_KDUMP_WRITER_H */
