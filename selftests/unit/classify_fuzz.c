@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target for module/vmcf_classify.c: arbitrary bytes as
+ * VMCOREINFO and as struct pages.  Build with
+ *   clang -fsanitize=fuzzer,address,undefined -Imodule
+ *
+ * Input layout (all of it optional; short inputs are padded with zeros):
+ *   byte 0     mode: bits 0-1 pick the VMCOREINFO
+ *                      0: 6.1 template, 1: 6.12 template,
+ *                      2: the input's text, 3: 6.12 template + the text
+ *                    bit 2: turn odd compound_head words into pointers to
+ *                      nearby struct pages, so tails and heads meet
+ *                    bit 3: no reader
+ *   bytes 1-2  length of the text (little endian)
+ *   ...        the text
+ *   8 bytes    start pfn
+ *   rest       struct pages, SIZE(page) bytes each
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmcf_classify.h"
+
+#define VMEMMAP	0xffffea0000000000ULL
+
+static const char vi61[] =
+	"OSRELEASE=6.1.0-56-amd64\nPAGESIZE=4096\nSIZE(page)=64\n"
+	"SIZE(list_head)=16\nOFFSET(page.flags)=0\n"
+	"OFFSET(page._refcount)=52\nOFFSET(page.mapping)=24\n"
+	"OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\n"
+	"OFFSET(page.private)=40\nOFFSET(page.compound_dtor)=16\n"
+	"OFFSET(page.compound_order)=17\nOFFSET(page.compound_head)=8\n"
+	"LENGTH(zone.free_area)=11\nNUMBER(PG_lru)=4\nNUMBER(PG_private)=13\n"
+	"NUMBER(PG_swapcache)=10\nNUMBER(PG_swapbacked)=19\n"
+	"NUMBER(PG_slab)=9\nNUMBER(PG_hwpoison)=23\n"
+	"NUMBER(PG_head_mask)=65536\n"
+	"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
+	"NUMBER(HUGETLB_PAGE_DTOR)=2\n"
+	"NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n";
+
+static const char vi612[] =
+	"OSRELEASE=6.12.117+deb13-amd64\nPAGESIZE=4096\n"
+	"SYMBOL(vmemmap)=ffffea0000000000\nSIZE(page)=64\n"
+	"SIZE(list_head)=16\nOFFSET(page.flags)=0\n"
+	"OFFSET(page._refcount)=52\nOFFSET(page.mapping)=24\n"
+	"OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\n"
+	"OFFSET(page.private)=40\nOFFSET(page.compound_head)=8\n"
+	"LENGTH(zone.free_area)=11\nNUMBER(PG_lru)=5\nNUMBER(PG_private)=14\n"
+	"NUMBER(PG_swapcache)=10\nNUMBER(PG_swapbacked)=17\n"
+	"NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376\n"
+	"NUMBER(PG_hwpoison)=20\nNUMBER(PG_head_mask)=64\n"
+	"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456\n"
+	"NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592\n"
+	"NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-251658240\n";
+
+struct src {
+	const u8 *pages;
+	u64 nr;
+	u32 sps;
+};
+
+/* Serves any pfn from the input's pages; fails for every third pfn. */
+static int read_page(void *ctx, u64 pfn, void *buf)
+{
+	const struct src *s = ctx;
+
+	if (!s->nr || pfn % 3 == 2)
+		return -1;
+	memcpy(buf, s->pages + (pfn % s->nr) * s->sps, s->sps);
+	return 0;
+}
+
+static size_t take(const u8 **data, size_t *size, void *out, size_t n)
+{
+	size_t k = n < *size ? n : *size;
+
+	memset(out, 0, n);
+	memcpy(out, *data, k);
+	*data += k;
+	*size -= k;
+	return k;
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+	struct vmcf_head_reader rd;
+	struct vmcf_counts counts;
+	struct vmcf_layout l;
+	u8 mode = 0, *pages, *out;
+	u16 tlen = 0;
+	u64 start = 0, nr, i, sum = 0, off, back;
+	char *text, err[128];
+	size_t vlen;
+	struct src s;
+	int c;
+
+	take(&data, &size, &mode, 1);
+	take(&data, &size, &tlen, 2);
+	if (tlen > size)
+		tlen = (u16)size;
+
+	/* Exact-size heap copy: ASan flags any read past the text. */
+	vlen = (mode & 3) == 3 ? sizeof(vi612) - 1 + tlen :
+	       (mode & 3) == 2 ? tlen : (mode & 1) ? sizeof(vi612) - 1 :
+	       sizeof(vi61) - 1;
+	text = malloc(vlen ? vlen : 1);
+	if (!text)
+		return 0;
+	switch (mode & 3) {
+	case 0:
+		memcpy(text, vi61, vlen);
+		break;
+	case 1:
+		memcpy(text, vi612, vlen);
+		break;
+	case 2:
+		memcpy(text, data, tlen);
+		break;
+	default:
+		memcpy(text, vi612, sizeof(vi612) - 1);
+		memcpy(text + sizeof(vi612) - 1, data, tlen);
+	}
+	data += tlen;
+	size -= tlen;
+
+	c = vmcf_layout_parse(&l, text, vlen, err, sizeof(err));
+	free(text);
+	if (!err[0] && c)
+		abort();		/* a failure must say why */
+	vmcf_class_name(mode - 4);
+	vmcf_dump_level_to_mask(mode - 4);
+	if (c)
+		return 0;
+
+	take(&data, &size, &start, 8);
+	start &= (1ULL << 40) - 1;
+	nr = size / l.struct_page_size;
+	pages = malloc(nr ? nr * l.struct_page_size : 1);
+	out = malloc(nr ? nr : 1);
+	if (!pages || !out)
+		abort();
+	memcpy(pages, data, nr * l.struct_page_size);
+
+	if (mode & 4) {
+		for (i = 0; i < nr; i++) {
+			memcpy(&off, pages + i * l.struct_page_size +
+			       l.off_compound_head, 8);
+			if (!(off & 1))
+				continue;
+			back = (off >> 1) % 600;
+			off = VMEMMAP + (start + i - back) * l.struct_page_size;
+			off |= 1;
+			memcpy(pages + i * l.struct_page_size +
+			       l.off_compound_head, &off, 8);
+		}
+	}
+
+	s.pages = pages;
+	s.nr = nr;
+	s.sps = l.struct_page_size;
+	rd.read_page = read_page;
+	rd.ctx = &s;
+	rd.vmemmap_base = VMEMMAP;
+	memset(&counts, 0, sizeof(counts));
+	if (vmcf_classify_range(&l, pages, start, nr, out, &counts,
+				(mode & 8) ? NULL : &rd))
+		abort();
+	for (i = 0; i < nr; i++)
+		if (out[i] >= VMCF_NR_CLASSES)
+			abort();
+	for (c = 0; c < VMCF_NR_CLASSES; c++)
+		sum += counts.pages[c];
+	if (sum != nr)
+		abort();
+	free(pages);
+	free(out);
+	return 0;
+}
