@@ -123,3 +123,6 @@ echo "build-kernel: $version-$flavour built in $(( $(date +%s) - start )) s"
 } > "$out/.vmcf-info"
 touch "$out/.done"
 ln -sfn "$out" "$link"
+
+# Keep the cache bounded: the newest four trees of this version stay.
+ls -dt "$cache/linux-$version-"*/ | tail -n +5 | xargs -r rm -rf

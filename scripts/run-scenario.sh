@@ -8,6 +8,7 @@
 # (/proc/vmcore) and $OUT (the results directory) set.
 #
 #   --kernel DIR          kernel tree with arch/x86/boot/bzImage (required)
+#   --capture-kernel DIR  a different kernel for the capture (same as --kernel)
 #   --initrd FILE         guest initramfs (required; scripts/mkinitramfs.sh)
 #   --out DIR             results directory on the host (required)
 #   --ram SIZE            guest RAM, QEMU syntax (2G)
@@ -29,7 +30,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-kernel= initrd= out= ram=2G smp=1 numa=0 crash_cpu=0 kexec=load
+kernel= capture_kernel= initrd= out= ram=2G smp=1 numa=0 crash_cpu=0 kexec=load
 crashkernel=256M capture_args="nr_cpus=1" system_args= workload=
 disk_size= timeout_s=600
 collectors=()
@@ -39,6 +40,7 @@ die() { echo "run-scenario: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift ;;
+	--capture-kernel) capture_kernel=$2; shift ;;
 	--initrd) initrd=$2; shift ;;
 	--out) out=$2; shift ;;
 	--ram) ram=$2; shift ;;
@@ -61,6 +63,8 @@ done
 	die "--kernel, --initrd and --out are required"
 bzimage=$kernel/arch/x86/boot/bzImage
 [ -f "$bzimage" ] || die "$bzimage missing"
+capture_bzimage=${capture_kernel:-$kernel}/arch/x86/boot/bzImage
+[ -f "$capture_bzimage" ] || die "$capture_bzimage missing"
 [ -f "$initrd" ] || die "$initrd missing"
 
 ram_mib=$(numfmt --from=iec "${ram%B}" | awk '{ print int($1 / 1048576) }')
@@ -68,7 +72,7 @@ ram_mib=$(numfmt --from=iec "${ram%B}" | awk '{ print int($1 / 1048576) }')
 
 rm -rf "$out"
 mkdir -p "$out/ctl/boot" "$out/ctl/results"
-cp "$bzimage" "$out/ctl/boot/bzImage"
+cp "$capture_bzimage" "$out/ctl/boot/bzImage"
 cp "$initrd" "$out/ctl/boot/initrd"
 cat > "$out/ctl/scenario.env" <<EOF
 KEXEC_METHOD='$kexec'

@@ -46,3 +46,47 @@ show_failure() {
 	echo "console tail of $1:"
 	tail -n 30 "$1/console.log" 2>/dev/null | sed 's/^/  | /'
 }
+
+# check_readers NAME DIR VERSION FLAVOUR CRASH_CPU DUMP: drgn (both kernels)
+# and crash (6.1) read the dump: tasks, the crashed thread and its stack on
+# the right CPU, the panic in the log; crash's log, bt -a, kmem -i, kmem -s.
+check_readers() {
+	local name=$1 dir=$2 v=$3 f=$4 cpu=$5 dump=$6 ntasks
+	"$top/selftests/lib/drgn_summary.py" "$(drgn_vmlinux "$v" "$f")" "$dump" \
+		> "$dir/drgn.txt" 2>&1
+	ntasks=$(grep -c '^task ' "$dir/drgn.txt")
+	expect "$name: drgn lists tasks ($ntasks)" [ "$ntasks" -ge 20 ]
+	expect "$name: drgn finds the crashed thread on cpu $cpu" \
+		grep -qx "crashed_cpu $cpu" "$dir/drgn.txt"
+	expect "$name: drgn unwinds the crashed stack through sysrq_handle_crash" \
+		grep -qx "crashed_frame sysrq_handle_crash" "$dir/drgn.txt"
+	expect "$name: drgn reads the panic from the log" \
+		grep -q '^log sysrq: Trigger a crash' "$dir/drgn.txt"
+	grep '^error' "$dir/drgn.txt"
+
+	[ "$v" = 6.1 ] || return 0
+	"$top/selftests/lib/crash_summary.sh" "$(kernel_dir "$v" "$f")/vmlinux" "$dump" \
+		> "$dir/crash.txt"
+	expect "$name: crash log shows the panic" \
+		grep -q 'sysrq: Trigger a crash' "$dir/crash.txt"
+	expect "$name: crash bt -a shows the crash path" \
+		grep -q 'sysrq_handle_crash' "$dir/crash.txt"
+	expect "$name: crash kmem -i runs" grep -q 'TOTAL MEM' "$dir/crash.txt"
+	expect "$name: crash kmem -s runs" grep -q 'kmalloc-' "$dir/crash.txt"
+}
+
+# bsp_resets_after_boot CPU_RESET_LOG SMP: how often QEMU reset CPU 0 (the
+# BSP) after machine start.  QEMU logs every CPU reset: machine start resets
+# CPUs 0..SMP-1 in turn (once or twice), after which only INIT resets a CPU.
+# A system kernel never sends INIT to the BSP, so any later reset of CPU 0
+# came from a capture kernel.
+bsp_resets_after_boot() {
+	awk -v n="$2" '/^CPU Reset \(CPU [0-9]+\)/ {
+		cpu = $4; sub(/\)/, "", cpu)
+		if (start && cpu == i % n) { i++; next }
+		start = 0
+		if (cpu == 0) resets++
+	}
+	BEGIN { start = 1 }
+	END { print resets + 0 }' "$1"
+}
