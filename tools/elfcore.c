@@ -268,7 +268,7 @@ static struct vmcf_error *parse(struct elfcore *core)
 	unsigned char *phdrs = NULL;
 	struct vmcf_error *err;
 	uint64_t phoff, notes_total = 0, last_end;
-	uint32_t phnum, i;
+	uint32_t phnum = 0, i;
 	size_t pos;
 
 	if (!in_file(core, 0, EHDR_SIZE))

@@ -620,6 +620,31 @@ static struct vmcf_error *check_page(const struct kdump_writer *w,
 	return NULL;
 }
 
+/* The data of a page must be the zero page or reserved page data. */
+static struct vmcf_error *check_reserved(struct kdump_writer *w, uint64_t pfn,
+					 uint64_t offset, size_t size)
+{
+	const struct kdump_layout *l = &w->layout;
+	uint64_t reserved = atomic_load(&w->next_data);
+
+	if (!(offset && offset == l->zero_page_offset) &&
+	    (offset < l->data_offset || size > reserved ||
+	     offset > reserved - size))
+		return vmcf_error_create(EINVAL,
+					 "pfn 0x%" PRIx64 ": data at 0x%" PRIx64 " was not reserved",
+					 pfn, offset);
+	return NULL;
+}
+
+static void encode_desc(unsigned char *desc, uint64_t offset, size_t size,
+			uint32_t flags)
+{
+	put_le64(desc, offset);
+	put_le32(desc + 8, (uint32_t)size);
+	put_le32(desc + 12, flags);
+	put_le64(desc + 16, 0);		/* page_flags */
+}
+
 struct vmcf_error *kdump_writer_put_desc(struct kdump_writer *w, uint64_t pfn,
 					 uint64_t offset, size_t size,
 					 uint32_t flags)
@@ -627,28 +652,20 @@ struct vmcf_error *kdump_writer_put_desc(struct kdump_writer *w, uint64_t pfn,
 	const struct kdump_layout *l = &w->layout;
 	unsigned char desc[KDUMP_PAGE_DESC_SIZE] = { 0 };
 	struct vmcf_error *err;
-	uint64_t index, bit, old, reserved;
+	uint64_t index, bit, old;
 
 	err = check_page(w, pfn, size, flags, &index);
+	if (!err)
+		err = check_reserved(w, pfn, offset, size);
 	if (err)
 		return err;
-	reserved = atomic_load(&w->next_data);
-	if (!(offset && offset == l->zero_page_offset) &&
-	    (offset < l->data_offset || size > reserved ||
-	     offset > reserved - size))
-		return vmcf_error_create(EINVAL,
-					 "pfn 0x%" PRIx64 ": data at 0x%" PRIx64 " was not reserved",
-					 pfn, offset);
 	bit = UINT64_C(1) << (index % 64);
 	old = atomic_fetch_or(&w->done[index / 64], bit);
 	if (old & bit)
 		return vmcf_error_create(EEXIST,
 					 "pfn 0x%" PRIx64 " was put twice", pfn);
 
-	put_le64(desc, offset);
-	put_le32(desc + 8, (uint32_t)size);
-	put_le32(desc + 12, flags);
-	/* page_flags: 0 */
+	encode_desc(desc, offset, size, flags);
 	err = kdump_writer_write_at(w, desc, sizeof(desc),
 				    l->desc_offset +
 					    index * KDUMP_PAGE_DESC_SIZE);
@@ -659,6 +676,91 @@ struct vmcf_error *kdump_writer_put_desc(struct kdump_writer *w, uint64_t pfn,
 	}
 	atomic_fetch_add(&w->nr_done, 1);
 	return NULL;
+}
+
+/* Clears the done bits of descriptors [first, first + nr). */
+static void undo_done(struct kdump_writer *w, uint64_t first, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t index = first + i;
+
+		atomic_fetch_and(&w->done[index / 64],
+				 ~(UINT64_C(1) << (index % 64)));
+	}
+}
+
+/* Checks the batch and claims its descriptors; *first_ret is the first. */
+static struct vmcf_error *claim_descs(struct kdump_writer *w,
+				      const struct kdump_page_ref *pages,
+				      size_t nr, uint64_t *first_ret)
+{
+	uint64_t first = 0, index;
+	struct vmcf_error *err;
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct kdump_page_ref *p = &pages[i];
+		uint64_t bit, old;
+
+		err = check_page(w, p->pfn, p->size, p->flags, &index);
+		if (!err)
+			err = check_reserved(w, p->pfn, p->offset, p->size);
+		if (!err && i && index != first + i)
+			err = vmcf_error_create(EINVAL,
+						"pfn 0x%" PRIx64 " does not follow pfn 0x%" PRIx64 " among the dumped pfns",
+						p->pfn, pages[i - 1].pfn);
+		if (err) {
+			undo_done(w, first, i);
+			return err;
+		}
+		if (!i)
+			first = index;
+		bit = UINT64_C(1) << (index % 64);
+		old = atomic_fetch_or(&w->done[index / 64], bit);
+		if (old & bit) {
+			undo_done(w, first, i);
+			return vmcf_error_create(EEXIST,
+						 "pfn 0x%" PRIx64 " was put twice",
+						 p->pfn);
+		}
+	}
+	*first_ret = first;
+	return NULL;
+}
+
+struct vmcf_error *kdump_writer_put_descs(struct kdump_writer *w,
+					  const struct kdump_page_ref *pages,
+					  size_t nr)
+{
+	const struct kdump_layout *l = &w->layout;
+	struct vmcf_error *err;
+	unsigned char *buf;
+	uint64_t first = 0;
+
+	if (!nr)
+		return NULL;
+	buf = malloc(nr * KDUMP_PAGE_DESC_SIZE);
+	if (!buf)
+		return &vmcf_enomem;
+	err = claim_descs(w, pages, nr, &first);
+	if (err)
+		goto out;
+	for (size_t i = 0; i < nr; i++)
+		encode_desc(buf + i * KDUMP_PAGE_DESC_SIZE, pages[i].offset,
+			    pages[i].size, pages[i].flags);
+	err = kdump_writer_write_at(w, buf, nr * KDUMP_PAGE_DESC_SIZE,
+				    l->desc_offset +
+					    first * KDUMP_PAGE_DESC_SIZE);
+	if (err) {
+		undo_done(w, first, nr);
+		err = vmcf_error_prefix(err, "descriptors of pfns 0x%" PRIx64
+					"-0x%" PRIx64, pages[0].pfn,
+					pages[nr - 1].pfn);
+		goto out;
+	}
+	atomic_fetch_add(&w->nr_done, nr);
+out:
+	free(buf);
+	return err;
 }
 
 struct vmcf_error *kdump_writer_put_page(struct kdump_writer *w, uint64_t pfn,

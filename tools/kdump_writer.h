@@ -205,6 +205,27 @@ struct vmcf_error *kdump_writer_put_desc(struct kdump_writer *w, uint64_t pfn,
 					 uint64_t offset, size_t size,
 					 uint32_t flags);
 
+/* One page for kdump_writer_put_descs(). */
+struct kdump_page_ref {
+	uint64_t pfn;
+	uint64_t offset;	/* its reserved data, or the shared zero page */
+	uint32_t size;
+	uint32_t flags;
+};
+
+/*
+ * Describes nr pages with a single write, which a pipeline needs: one
+ * pwrite() (or flattened record) per page descriptor costs more than the
+ * page itself at multi-GB/s.  The pfns must ascend and their descriptors
+ * must be consecutive, i.e. every pfn dumped in this file between the first
+ * and the last is in the batch (all dumped pfns of a pfn range are).  Each
+ * page is checked as by kdump_writer_put_desc(); on error none of the batch
+ * counts as put.  Thread-safe.
+ */
+struct vmcf_error *kdump_writer_put_descs(struct kdump_writer *w,
+					  const struct kdump_page_ref *pages,
+					  size_t nr);
+
 /* Pages (descriptors) put so far, and the file's end offset so far. */
 uint64_t kdump_writer_pages_done(const struct kdump_writer *w);
 uint64_t kdump_writer_data_end(const struct kdump_writer *w);

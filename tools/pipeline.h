@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The dump pipeline: worker threads that read, filter, compress and write
+ * pages, with no lock per page.
+ *
+ * The pfn range of each output file (a --split set has several) is cut into
+ * chunks of PIPELINE_CHUNK_PFNS.  Each worker takes the next chunk of "its"
+ * file from an atomic counter, and when that file has none left helps the
+ * others, so every file is written by its own group of threads at once.
+ * For a chunk a worker
+ *
+ *   1. maps the chunk's pages of the input: one mapping of the whole file
+ *      when the input is a regular file, else an mmap() window per run of
+ *      pages (/proc/vmcore: mapping all of it would build page tables for
+ *      all of RAM in the capture kernel), else pread() if mmap fails;
+ *   2. at dump levels with bit 1, finds zero pages: they are described by
+ *      the shared zero page (kdump) or as p_memsz tails (ELF), never stored;
+ *   3. compresses each page with its own compressor into its own buffer;
+ *   4. reserves room for the whole chunk with one atomic add, writes it
+ *      with one pwrite(), and writes the chunk's descriptors with one more
+ *      (they are consecutive in the file).
+ *
+ * Memory: each worker holds two chunk-sized buffers (input and output,
+ * 2 x 4 MiB) and per-page arrays for a chunk; nothing grows with RAM size.
+ *
+ * The main thread meanwhile prints progress (when asked) and watches the
+ * stop flag; a write error or the flag stops every worker at its next
+ * chunk.
+ */
+#ifndef VMCF_PIPELINE_H
+#define VMCF_PIPELINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compress.h"
+#include "elf_writer.h"
+#include "elfcore.h"
+#include "kdump_writer.h"
+#include "vmcf_error.h"
+
+/* 4 MiB of 4 KiB pages: big enough to amortise syscalls, small to hold. */
+#define PIPELINE_CHUNK_PFNS	1024
+
+struct pipeline_params {
+	const struct elfcore *core;
+	const uint8_t *dump_bitmap;	/* the pfns to dump */
+	uint64_t max_pfn;
+	uint64_t total_pages;		/* set bits of dump_bitmap (progress) */
+	unsigned int nr_threads;
+	bool check_zero;		/* dump level bit 1 */
+	enum compress_alg compression;
+	/* The output: kdump files (one per --split file), an ELF file, or
+	 * neither (dry run: everything but the writes). */
+	struct kdump_writer **writers;
+	size_t nr_writers;
+	struct elf_writer *elf;
+	uint64_t max_rate;		/* bytes of output per second, 0: no limit */
+	bool progress;			/* a progress line on stderr */
+	bool progress_tty;		/* rewrite it in place ('\r') */
+	const volatile sig_atomic_t *stop;	/* non-zero: stop (SIGINT, SIGTERM) */
+};
+
+struct pipeline_stats {
+	uint64_t pages;			/* dumped */
+	uint64_t zero_pages;		/* not stored: shared zero page, holes */
+	uint64_t compressed_pages;	/* stored compressed */
+	uint64_t bytes_in;		/* page data read */
+	uint64_t bytes_out;		/* page data written */
+	double seconds;
+	bool input_mapped;		/* mmap (true) or pread (false) */
+};
+
+/*
+ * Dumps every pfn set in dump_bitmap into the output.  Returns the first
+ * error, or EINTR if *stop was raised; the output is then unfinished (the
+ * caller marks it incomplete).  Stats are filled either way.
+ */
+struct vmcf_error *pipeline_run(const struct pipeline_params *params,
+				struct pipeline_stats *stats_ret);
+
+#endif /* VMCF_PIPELINE_H */
