@@ -19,6 +19,7 @@ export VMCF_CACHE
 
 B		:= build
 GUEST_HELPER	:= $(B)/guest/vmcf-guest
+MMAP_TEST	:= $(B)/guest/vmcore-mmap-test
 INITRAMFS	:= $(B)/guest/initramfs.gz
 DEPS_STAMP	:= $(B)/.deps
 
@@ -44,16 +45,32 @@ kernels: $(DEPS_STAMP)
 	@set -e; for v in $(VERSIONS); do for f in $(FLAVOURS); do \
 		scripts/build-kernel.sh $$v $$f; done; done
 
-module: $(DEPS_STAMP)
+# Out-of-tree modules, built for every kernel in build/kernels: the test
+# module that hides pfns from /proc/vmcore (selftests/guest) and, once it
+# exists, vmcore_filter.ko.
+module: kernels
+	@set -e; for k in $(B)/kernels/*; do \
+		o=$(CURDIR)/$(B)/modules/$$(basename $$k); \
+		mkdir -p $$o/guest; \
+		cp selftests/guest/Kbuild selftests/guest/vmcore_cb_test.c $$o/guest/; \
+		$(MAKE) -s -C $$k M=$$o/guest modules; \
+	done
+
+COLLECTOR	:= $(B)/tools/vmcore-dump
 
 tools: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory -C tools O=$(CURDIR)/$(B)/tools
 
 $(GUEST_HELPER): selftests/guest/vmcf-guest.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -static -o $@ $<
 
-$(INITRAMFS): $(GUEST_HELPER) selftests/guest/init scripts/mkinitramfs.sh
-	scripts/mkinitramfs.sh $@
+$(MMAP_TEST): selftests/guest/vmcore-mmap-test.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
+$(INITRAMFS): $(GUEST_HELPER) $(MMAP_TEST) selftests/guest/init scripts/mkinitramfs.sh tools
+	scripts/mkinitramfs.sh $@ $(COLLECTOR) $(MMAP_TEST)
 
 guest: $(INITRAMFS)
 

@@ -21,6 +21,8 @@
 #   --system-args ARGS    added to the system kernel's command line
 #   --workload LIST       "kind:size ..."; kinds: anon hugetlb pagecache tmpfs smallfiles
 #   --collector 'NAME CMD'  repeatable, run in order in the capture kernel
+#   --file SRC=DEST       put a file on the control disk; the guest sees it
+#                         as /ctl/DEST (kernel-specific modules, test data)
 #   --disk-size SIZE      control disk size (RAM + 2G)
 #   --timeout SECONDS     whole run (600)
 #
@@ -34,6 +36,7 @@ kernel= capture_kernel= initrd= out= ram=2G smp=1 numa=0 crash_cpu=0 kexec=load
 crashkernel=256M capture_args="nr_cpus=1" system_args= workload=
 disk_size= timeout_s=600
 collectors=()
+files=()
 
 die() { echo "run-scenario: $*" >&2; exit 1; }
 
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--system-args) system_args=$2; shift ;;
 	--workload) workload=$2; shift ;;
 	--collector) collectors+=("$2"); shift ;;
+	--file) files+=("$2"); shift ;;
 	--disk-size) disk_size=$2; shift ;;
 	--timeout) timeout_s=$2; shift ;;
 	*) die "unknown option '$1'" ;;
@@ -81,6 +85,10 @@ WORKLOAD='$workload'
 CAPTURE_CMDLINE='console=ttyS0 reset_devices irqpoll panic=1 $capture_args'
 EOF
 printf '%s\n' "${collectors[@]}" > "$out/ctl/collectors"
+for f in "${files[@]}"; do
+	[ -f "${f%%=*}" ] || die "--file ${f%%=*} missing"
+	install -D -m 0644 "${f%%=*}" "$out/ctl/${f#*=}"
+done
 
 # The control disk carries the scenario in and the results out; it is sparse.
 truncate -s "$disk_size" "$out/ctl.img"
