@@ -18,8 +18,9 @@ VMCF_CACHE	?= /var/cache/vmcore_filter
 export VMCF_CACHE
 
 B		:= build
-GUEST_HELPER	:= $(B)/guest/vmcf-guest
-MMAP_TEST	:= $(B)/guest/vmcore-mmap-test
+# Static test programs for the guests, one per selftests/guest/*.c program.
+GUEST_PROGS	:= $(B)/guest/vmcf-guest $(B)/guest/vmcore-mmap-test \
+		   $(B)/guest/vmcf-abi-test
 INITRAMFS	:= $(B)/guest/initramfs.gz
 DEPS_STAMP	:= $(B)/.deps
 
@@ -45,14 +46,17 @@ kernels: $(DEPS_STAMP)
 	@set -e; for v in $(VERSIONS); do for f in $(FLAVOURS); do \
 		scripts/build-kernel.sh $$v $$f; done; done
 
-# Out-of-tree modules, built for every kernel in build/kernels: the test
-# module that hides pfns from /proc/vmcore (selftests/guest) and, once it
-# exists, vmcore_filter.ko.
+# Out-of-tree modules for every kernel in build/kernels, built in copies
+# under build/modules/KERNEL/ so builds for different kernels never mix:
+# vmcore_filter.ko and the test module that hides pfns from /proc/vmcore.
 module: kernels
 	@set -e; for k in $(B)/kernels/*; do \
 		o=$(CURDIR)/$(B)/modules/$$(basename $$k); \
-		mkdir -p $$o/guest; \
+		mkdir -p $$o/guest $$o/module $$o/include; \
+		cp -r include/uapi $$o/include/; \
+		cp module/Kbuild module/*.[ch] module/*.def $$o/module/; \
 		cp selftests/guest/Kbuild selftests/guest/vmcore_cb_test.c $$o/guest/; \
+		$(MAKE) -s -C $$k M=$$o/module W=1 modules; \
 		$(MAKE) -s -C $$k M=$$o/guest modules; \
 	done
 
@@ -61,16 +65,12 @@ COLLECTOR	:= $(B)/tools/vmcore-dump
 tools: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory -C tools O=$(CURDIR)/$(B)/tools
 
-$(GUEST_HELPER): selftests/guest/vmcf-guest.c $(DEPS_STAMP)
+$(B)/guest/%: selftests/guest/%.c include/uapi/linux/vmcore_filter.h $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -static -o $@ $<
+	$(CC) $(CFLAGS) -Iinclude/uapi -static -pthread -o $@ $<
 
-$(MMAP_TEST): selftests/guest/vmcore-mmap-test.c $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -static -o $@ $<
-
-$(INITRAMFS): $(GUEST_HELPER) $(MMAP_TEST) selftests/guest/init scripts/mkinitramfs.sh tools
-	scripts/mkinitramfs.sh $@ $(COLLECTOR) $(MMAP_TEST)
+$(INITRAMFS): $(GUEST_PROGS) selftests/guest/init scripts/mkinitramfs.sh tools
+	scripts/mkinitramfs.sh $@ $(COLLECTOR) $(filter-out %/vmcf-guest,$(GUEST_PROGS))
 
 guest: $(INITRAMFS)
 

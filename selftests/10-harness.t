@@ -7,7 +7,7 @@
 # kernel must fail, with a message that says so.
 . "$(dirname "$0")/lib/common.sh"
 
-workload="anon:64 hugetlb:16 pagecache:64 tmpfs:16 smallfiles:500"
+workload="anon:128 hugetlb:32 pagecache:128 tmpfs:32 smallfiles:2000"
 
 for v in 6.1 6.12; do
 	for cpu in 0 2; do
@@ -17,7 +17,8 @@ for v in 6.1 6.12; do
 			if ! "$top/scripts/run-scenario.sh" --kernel "$(kernel_dir $v patched)" \
 				--initrd "$initramfs" --out "$dir" --smp 4 --crash-cpu $cpu \
 				--kexec $method --workload "$workload" \
-				--collector 'full dd if=$VMCORE of=$OUT/vmcore bs=1M'; then
+				--collector 'full dd if=$VMCORE of=$OUT/vmcore bs=1M' \
+				--collector 'mkdf31 makedumpfile -l -d 31 $VMCORE $OUT/mkdf31'; then
 				fail "$name: capture kernel ran the collectors"
 				show_failure "$dir"
 				continue
@@ -26,7 +27,17 @@ for v in 6.1 6.12; do
 			expect "$name: full vmcore copied" collector_ok "$dir" full
 
 			check_readers "$name" "$dir" $v patched $cpu "$dir/results/vmcore"
-			rm -f "$dir/results/vmcore"
+			# One full vmcore per kernel stays for the tests that
+			# compare with drgn's ground truth (25-memmap.t).
+			if [ $cpu = 2 ] && [ $method = load ]; then
+				keep=$top/build/testdumps/$v
+				rm -rf "$keep"
+				mkdir -p "$keep"
+				mv "$dir/results/vmcore" "$dir/results/mkdf31" "$keep/"
+				ln -s "$(readlink -f "$(kernel_dir $v patched)")/vmlinux" "$keep/vmlinux"
+				echo "crash on cpu 2 of a 4-CPU 2 GiB guest after: $workload" > "$keep/README"
+			fi
+			rm -f "$dir/results/vmcore" "$dir/results/mkdf31"
 		done
 	done
 done

@@ -9,7 +9,7 @@
 # our own readers and compared with the input (selftests/unit/
 # collector_check.c).  Then the failure paths: ENOSPC on a small tmpfs,
 # SIGTERM mid-dump, bad inputs, bad options.  Saved real vmcores under
-# ${VMCF_TESTDUMPS:-/work/testdumps} (a README naming the vmlinux) add
+# ${VMCF_TESTDUMPS:-build/testdumps} (left there by 10-harness.t) add
 # --dump-dmesg against drgn, --report and -d 31 with the userspace filter.
 # Everything runs under ASan/UBSan; builds into build/unit/collector/.
 set -uo pipefail
@@ -21,7 +21,7 @@ GEN=build/unit/vmcore-gen
 GEN_CC="${CC:-cc} -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-sanitize-recover=all"
 GEN_LIBS="-lz -llzo2 -lsnappy -lzstd -lkdumpfile -pthread"
 CHECK_SRCS="selftests/unit/collector_check.c tools/kdump_reader.c tools/elfcore.c tools/vmcoreinfo.c tools/vmcf_error.c tools/compress.c"
-TESTDUMPS=${VMCF_TESTDUMPS:-/work/testdumps}
+TESTDUMPS=${VMCF_TESTDUMPS:-build/testdumps}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 ok() { echo "ok - $*"; }
