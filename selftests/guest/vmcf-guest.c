@@ -3,6 +3,8 @@
  * vmcf-guest: small static helper for the QEMU guests.
  *
  *   vmcf-guest now                 print CLOCK_MONOTONIC as seconds.nanoseconds
+ *   vmcf-guest maxrss CMD ARG...   run CMD, then print "maxrss KB" (its peak
+ *                                  resident set) to stderr; CMD's exit status
  *   vmcf-guest fill anon MIB       fill MIB of anonymous memory with the pattern,
  *   vmcf-guest fill hugetlb MIB    or of MAP_HUGETLB memory, print "ready", and
  *                                  hold it until killed (or the kernel crashes)
@@ -19,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +68,30 @@ static int fill(const char *kind, unsigned long mib)
 		pause();
 }
 
+/* Peak RSS of a command: busybox time has no -v. */
+static int maxrss(char **argv)
+{
+	struct rusage ru;
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		perror("vmcf-guest: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "vmcf-guest: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (wait4(pid, &status, 0, &ru) < 0) {
+		perror("vmcf-guest: wait4");
+		return 1;
+	}
+	fprintf(stderr, "maxrss %ld\n", ru.ru_maxrss);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec ts;
@@ -73,8 +101,10 @@ int main(int argc, char **argv)
 		printf("%lld.%09ld\n", (long long)ts.tv_sec, ts.tv_nsec);
 		return 0;
 	}
+	if (argc >= 3 && strcmp(argv[1], "maxrss") == 0)
+		return maxrss(argv + 2);
 	if (argc == 4 && strcmp(argv[1], "fill") == 0)
 		return fill(argv[2], strtoul(argv[3], NULL, 0));
-	fprintf(stderr, "usage: vmcf-guest now | fill anon|hugetlb MIB\n");
+	fprintf(stderr, "usage: vmcf-guest now | maxrss CMD... | fill anon|hugetlb MIB\n");
 	return 2;
 }
