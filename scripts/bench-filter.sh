@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-filter.sh [VERSION] [RAM...]: deciding which pages to keep at -d 31.
+# In ONE capture kernel (nr_cpus=2) per guest size, after a workload that
+# keeps memory in use: vmcore_filter.ko's whole bitmap read on 1 CPU and on
+# all CPUs (vmcf-abi-test bench) against makedumpfile 1.7.2's filtering
+# alone (its "STEP [Excluding unnecessary pages]" times, summed: it runs
+# that step twice), with the ratio and the per-TiB figure.  Then, on the
+# host, the userspace build of the classifier (build/unit/vmcf-classify)
+# against makedumpfile --dry-run on the largest full vmcore it saved.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+v=${1:-6.1}
+shift || true
+sizes=("${@:-2G 16G}")
+# shellcheck disable=SC2206
+sizes=(${sizes[*]})
+kernel=$top/build/kernels/$v-patched
+ko=$top/build/modules/$v-patched/module/vmcore_filter.ko
+excl() { awk '/STEP \[Excluding unnecessary pages\]/ { s += $(NF - 1) } END { printf "%.3f", s }' "$1"; }
+field() { awk -v n="$2" '$1 == "bench" && $2 == n { print $3 }' "$1"; }
+
+echo "filtering benchmark, $v patched, TCG, capture kernel nr_cpus=2"
+largest=
+for ram in "${sizes[@]}"; do
+	out=$top/build/scenarios/bench-filter-$v-$ram
+	ram_mib=$(numfmt --from=iec "$ram" | awk '{ print int($1 / 1048576) }')
+	workload="anon:$((ram_mib / 4)) pagecache:$((ram_mib / 8)) tmpfs:128 smallfiles:2000"
+	save=()
+	if [ "$ram_mib" -ge 6144 ] && [ "$ram_mib" -le 8192 ]; then
+		save=(--collector 'full dd if=$VMCORE of=$OUT/vmcore bs=4M')
+	fi
+	"$top/scripts/run-scenario.sh" --kernel "$kernel" --initrd "$top/build/guest/initramfs.gz" \
+		--out "$out" --ram "$ram" --smp 2 --crash-cpu 1 --capture-args "nr_cpus=2" \
+		--crashkernel 384M --workload "$workload" --file "$ko=vmcore_filter.ko" --timeout 3600 \
+		--collector 'load insmod /ctl/vmcore_filter.ko' \
+		--collector 'ours vmcf-abi-test bench 0x1f' \
+		--collector 'mkdf makedumpfile -d 31 --dry-run --message-level 31 $VMCORE $OUT/none' \
+		"${save[@]}" > /dev/null
+	res=$out/results
+	[ ${#save[@]} -gt 0 ] && largest=$res/vmcore
+	pfns=$(field "$res/ours.log" pfns)
+	tib=$(awk -v p="$pfns" 'BEGIN { printf "%.6f", p * 4096 / 2 ^ 40 }')
+	one=$(field "$res/ours.log" chunks_1mib) all=$(field "$res/ours.log" parallel)
+	mk=$(excl "$res/mkdf.log")
+	echo "  $ram guest ($pfns pfns): ours 1 CPU ${one}s, all CPUs ${all}s; makedumpfile ${mk}s;" \
+		"ratio $(awk -v a="$mk" -v b="$all" 'BEGIN { printf "%.1f", a / b }')x (1 CPU $(awk -v a="$mk" -v b="$one" 'BEGIN { printf "%.1f", a / b }')x);" \
+		"per TiB: ours $(awk -v t="$all" -v s="$tib" 'BEGIN { printf "%.1f", t / s }')s, makedumpfile $(awk -v t="$mk" -v s="$tib" 'BEGIN { printf "%.1f", t / s }')s"
+done
+
+if [ -n "$largest" ] && [ -f "$largest" ]; then
+	classify=$top/build/unit/vmcf-classify	# built by selftests/25-memmap.t
+	t0=$(date +%s.%N)
+	"$classify" -d 31 --bitmap /dev/null "$largest" > /dev/null
+	t1=$(date +%s.%N)
+	makedumpfile -d 31 --dry-run --message-level 31 "$largest" /tmp/vmcf-bench-none > "$largest.mkdf.log" 2>&1 || true
+	mk=$(excl "$largest.mkdf.log")
+	ours=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+	echo "  host, $(( $(stat -c %s "$largest") >> 20 )) MiB vmcore: vmcf-classify ${ours}s (whole run) vs" \
+		"makedumpfile filtering ${mk}s: $(awk -v a="$ours" -v b="$mk" 'BEGIN { printf "%.2f", a / b }') of its time"
+	rm -f "$largest"
+fi
