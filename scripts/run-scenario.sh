@@ -19,7 +19,8 @@
 #   --crashkernel SIZE    system kernel's crashkernel= (256M)
 #   --capture-args ARGS   added to the capture kernel's command line ("nr_cpus=1")
 #   --system-args ARGS    added to the system kernel's command line
-#   --workload LIST       "kind:size ..."; kinds: anon hugetlb pagecache tmpfs smallfiles
+#   --workload LIST       "kind:size ..."; kinds: anon hugetlb pagecache tmpfs
+#                         smallfiles (sizes in MiB or a count), insmod:FILE
 #   --collector 'NAME CMD'  repeatable, run in order in the capture kernel
 #   --file SRC=DEST       put a file on the control disk; the guest sees it
 #                         as /ctl/DEST (kernel-specific modules, test data)

@@ -26,7 +26,7 @@ for v in 6.1 6.12; do
 	[ -f "$ko" ] || { fail "$name: $ko missing (make module)"; continue; }
 	if ! "$top/scripts/run-scenario.sh" --kernel "$(kernel_dir $v patched)" \
 		--initrd "$initramfs" --out "$dir" --ram 2G --smp 2 --crash-cpu 1 \
-		--capture-args "nr_cpus=2" --workload "$workload" \
+		--capture-args "nr_cpus=2" --workload "insmod:vmcore_filter.ko $workload" \
 		--file "$ko=vmcore_filter.ko" \
 		--collector 'load insmod /ctl/vmcore_filter.ko' \
 		--collector 'abi vmcf-abi-test abi' \
@@ -42,6 +42,10 @@ for v in 6.1 6.12; do
 		show_failure "$dir"
 		continue
 	fi
+	expect "$name: the module refuses to load outside a capture kernel, and says why" \
+		grep -q 'vmcore_filter: not a kdump kernel' "$dir/console.log"
+	expect "$name: insmod in the system kernel failed" \
+		grep -qE 'insmod vmcore_filter.ko in the system kernel: rc=[1-9]' "$dir/console.log"
 	for c in load abi counts bm31 bm8 dev31 mkdf31 unload full; do
 		expect "$name: $c ran" collector_ok "$dir" $c
 	done
