@@ -518,7 +518,10 @@ for d in "${real_dumps[@]}"; do
 		else
 			verdict "$what: drgn reads it" 1 "$out.drgn.err"
 		fi
-		if command -v crash >/dev/null; then
+		if [ "$name" != 6.1 ]; then
+			# crash 8.0.2's gdb segfaults on 6.12 (see Documentation/testing.rst)
+			echo "# $what: crash 8.0.2 cannot read $name kernels; drgn only"
+		elif command -v crash >/dev/null; then
 			selftests/lib/crash_summary.sh "$vmlinux" "$out" >"$out.crash" 2>&1
 			grep -q "sysrq_handle_crash at" "$out.crash" && grep -q "TOTAL MEM" "$out.crash"
 			verdict "$what: crash unwinds the crashed CPU and runs kmem -i" $? "$out.crash"
