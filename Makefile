@@ -28,7 +28,8 @@ CC		?= cc
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=c11 -Wall -Wextra -Werror
 
-.PHONY: all deps kernels module tools guest check check-full bench demo clean clean-cache
+.PHONY: all deps kernels module tools guest check check-full bench demo clean clean-cache \
+	install uninstall dkms-source
 
 all: kernels module tools guest
 
@@ -85,6 +86,40 @@ bench: kernels module tools guest
 
 demo: kernels module tools guest
 	@scripts/demo.sh
+
+# Install the collector, the uapi header, the docs and (given KDIR) the
+# module; DESTDIR and PREFIX are honoured.  dkms-source puts what DKMS
+# builds from in $(DESTDIR)/usr/src/vmcore_filter-VERSION.
+PREFIX		?= /usr/local
+VERSION		:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DOCS		:= $(wildcard Documentation/*.rst) README.md
+
+install: tools
+	install -D -m 0755 $(COLLECTOR) $(DESTDIR)$(PREFIX)/sbin/vmcore-dump
+	install -D -m 0644 include/uapi/linux/vmcore_filter.h \
+		$(DESTDIR)$(PREFIX)/include/linux/vmcore_filter.h
+	install -d $(DESTDIR)$(PREFIX)/share/doc/vmcore_filter
+	install -m 0644 $(DOCS) $(DESTDIR)$(PREFIX)/share/doc/vmcore_filter/
+ifneq ($(KDIR),)
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module modules
+	install -D -m 0644 module/vmcore_filter.ko \
+		$(DESTDIR)/lib/modules/$$($(MAKE) -s -C $(KDIR) kernelrelease)/extra/vmcore_filter.ko
+endif
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/vmcore-dump \
+		$(DESTDIR)$(PREFIX)/include/linux/vmcore_filter.h
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/vmcore_filter
+	rm -f $(DESTDIR)/lib/modules/*/extra/vmcore_filter.ko
+
+dkms-source:
+	install -d $(DESTDIR)/usr/src/vmcore_filter-$(VERSION)/module \
+		$(DESTDIR)/usr/src/vmcore_filter-$(VERSION)/include/uapi/linux
+	install -m 0644 dkms.conf $(DESTDIR)/usr/src/vmcore_filter-$(VERSION)/
+	install -m 0644 module/Kbuild module/*.[ch] module/*.def \
+		$(DESTDIR)/usr/src/vmcore_filter-$(VERSION)/module/
+	install -m 0644 include/uapi/linux/vmcore_filter.h \
+		$(DESTDIR)/usr/src/vmcore_filter-$(VERSION)/include/uapi/linux/
 
 clean:
 	rm -rf $(B)
