@@ -26,7 +26,9 @@ for v in 6.1 6.12; do
 	res=$dir/results
 	ko=$top/build/modules/$v-patched/module/vmcore_filter.ko
 	[ -f "$ko" ] || { fail "$name: $ko missing (make module)"; continue; }
-	cols=(--collector 'load insmod /ctl/vmcore_filter.ko'
+	# The full copy first: it is the reference every dump is checked against.
+	cols=(--collector 'full dd if=$VMCORE of=$OUT/vmcore bs=1M'
+	      --collector 'load insmod /ctl/vmcore_filter.ko'
 	      --collector 'report vmcore-dump --report $VMCORE')
 	dumps=()
 	for c in none zlib lzo snappy zstd; do
@@ -41,12 +43,11 @@ for v in 6.1 6.12; do
 	done
 	cols+=(--collector 'elf31 vmcore-dump -E -d 31 $VMCORE $OUT/elf31'
 	       --collector 'flat31 vmcore-dump -F -l -d 31 $VMCORE > $OUT/flat31'
-	       --collector 'split31 vmcore-dump -z -d 31 --split $VMCORE $OUT/split31-a $OUT/split31-b'
-	       --collector 'full dd if=$VMCORE of=$OUT/vmcore bs=1M')
+	       --collector 'split31 vmcore-dump -z -d 31 --split $VMCORE $OUT/split31-a $OUT/split31-b')
 	if ! "$top/scripts/run-scenario.sh" --kernel "$(kernel_dir $v patched)" \
 		--initrd "$initramfs" --out "$dir" --ram 2G --smp 2 --crash-cpu 1 \
 		--capture-args "nr_cpus=2" --workload "$workload" \
-		--file "$ko=vmcore_filter.ko" "${cols[@]}" --timeout 1800; then
+		--file "$ko=vmcore_filter.ko" "${cols[@]}" --disk-size 16G --timeout 1800; then
 		fail "$name: capture kernel ran the collectors"
 		show_failure "$dir"
 		continue
