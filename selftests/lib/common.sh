@@ -9,6 +9,7 @@ initramfs=$top/build/guest/initramfs.gz
 ok() { echo "ok - $*"; }
 fail() { echo "not ok - $*"; }
 skip() { echo "skip - $*"; }
+todo() { echo "todo - $*"; }	# "WHAT: the known reason it fails"
 
 # expect DESCRIPTION COMMAND...: ok if COMMAND succeeds.
 expect() {
