@@ -22,6 +22,8 @@ ram_mib=$(numfmt --from=iec "$ram" | awk '{ print int($1 / 1048576) }')
 # page cache, so neither filter can skip whole free blocks.
 workload="anon:$((ram_mib / 4)) pagecache:$((ram_mib / 8)) tmpfs:256 hugetlb:64 smallfiles:2000"
 
+# Panics on CPU 0 (the BSP), so a capture kernel with nr_cpus=2 gets both
+# vCPUs: after a panic on an AP the crashed BSP stays offline.
 cols=(--collector 'load insmod /ctl/vmcore_filter.ko')
 add() {	# add NAME CMD: timed with its peak RSS, then the output's size
 	cols+=(--collector "$1 vmcf-guest maxrss $2"
@@ -42,7 +44,7 @@ done
 cols+=(--collector 'raw-read dd if=$VMCORE of=/dev/null bs=4M')
 
 "$top/scripts/run-scenario.sh" --kernel "$kernel" --initrd "$top/build/guest/initramfs.gz" \
-	--out "$out" --ram "$ram" --smp 2 --crash-cpu 1 --capture-args "nr_cpus=2" \
+	--out "$out" --ram "$ram" --smp 2 --crash-cpu 0 --capture-args "nr_cpus=2" \
 	--crashkernel 384M --workload "$workload" --file "$ko=vmcore_filter.ko" \
 	--timeout 3600 "${cols[@]}" > /dev/null
 
@@ -85,11 +87,11 @@ e2e() {	# e2e DIR COLLECTOR: capture-kernel uptime when COLLECTOR finished
 		"$1/console.log" | tail -n 1
 }
 "$top/scripts/run-scenario.sh" --kernel "$kernel" --initrd "$top/build/guest/initramfs.gz" \
-	--out "$out-debian" --ram "$ram" --smp 2 --crash-cpu 1 --capture-args "nr_cpus=1" \
+	--out "$out-debian" --ram "$ram" --smp 2 --crash-cpu 0 --capture-args "nr_cpus=1" \
 	--crashkernel 384M --workload "$workload" --timeout 3600 \
 	--collector 'dump makedumpfile -c -d 31 $VMCORE $OUT/dump' > /dev/null
 "$top/scripts/run-scenario.sh" --kernel "$kernel" --initrd "$top/build/guest/initramfs.gz" \
-	--out "$out-ours" --ram "$ram" --smp 2 --crash-cpu 1 --capture-args "nr_cpus=2" \
+	--out "$out-ours" --ram "$ram" --smp 2 --crash-cpu 0 --capture-args "nr_cpus=2" \
 	--crashkernel 384M --workload "$workload" --file "$ko=vmcore_filter.ko" --timeout 3600 \
 	--collector 'load insmod /ctl/vmcore_filter.ko' \
 	--collector 'dump vmcore-dump -c -d 31 $VMCORE $OUT/dump' > /dev/null
