@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # demo.sh: the whole stack on a QEMU guest.  The patched 6.1 kernel panics
-# on an AP; the capture kernel brings up the other CPU (never the crashed
+# on an AP of a 3-CPU guest; the capture kernel brings up the third CPU (never the crashed
 # BSP), loads vmcore_filter.ko and runs vmcore-dump; crash opens the dump
 # and shows the panic.  The same crash is then captured the way Debian does
 # it by default (nr_cpus=1, makedumpfile -c -d 31) and the times are shown
@@ -13,13 +13,13 @@ kernel=$top/build/kernels/6.1-patched
 ko=$top/build/modules/6.1-patched/module/vmcore_filter.ko
 out=$top/build/scenarios/demo
 workload="anon:256 pagecache:256 tmpfs:64 smallfiles:2000"
-common=(--kernel "$kernel" --initrd "$top/build/guest/initramfs.gz" --ram 2G --smp 2
+common=(--kernel "$kernel" --initrd "$top/build/guest/initramfs.gz" --ram 2G --smp 3
 	--crash-cpu 1 --workload "$workload" --timeout 900)
 
 # The capture kernel's clock when the collector finished: crash to dump.
 done_at() { sed -n "s/^\[ *\([0-9.]*\)\] vmcf: collector $2 rc=0.*/\1/p" "$1/console.log" | tail -n 1; }
 
-echo "demo: 2 GiB, 2-CPU guest on $(sed -n 's/^source=//p' "$kernel/.vmcf-info") with the project's patches"
+echo "demo: 2 GiB, 3-CPU guest on $(sed -n 's/^source=//p' "$kernel/.vmcf-info") with the project's patches"
 echo "demo: it fills page cache and anonymous memory, then panics on CPU 1 (an AP)"
 "$top/scripts/run-scenario.sh" "${common[@]}" --out "$out" --capture-args "nr_cpus=2" \
 	--file "$ko=vmcore_filter.ko" \
