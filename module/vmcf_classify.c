@@ -254,8 +254,16 @@ bool vmcf_vi_get(const struct vmcf_layout *l, enum vmcf_vi key, u64 *val)
 	return true;
 }
 
-/* Append @s to the NUL-terminated @buf of @len bytes, truncating. */
-static void vmcf_cat(char *buf, size_t len, const char *s)
+/**
+ * vmcf_cat - append a string to a message buffer, truncating
+ * @buf: NUL-terminated buffer (may be NULL)
+ * @len: its size in bytes
+ * @s: what to append
+ *
+ * Messages are built without printf: the same code runs in the kernel and
+ * in userspace.
+ */
+void vmcf_cat(char *buf, size_t len, const char *s)
 {
 	size_t n = 0;
 

@@ -206,4 +206,6 @@ u32 vmcf_dump_level_to_mask(int level);
 const char *vmcf_class_name(int cls);
 const char *vmcf_class_desc(int cls);
 
+void vmcf_cat(char *buf, size_t len, const char *s);
+
 #endif /* VMCF_CLASSIFY_H */

@@ -45,19 +45,6 @@
 /* ------------------------------------------------------------------ */
 /* Messages without printf: the same code runs in the kernel and libc   */
 
-static void vmcf_mm_cat(char *buf, size_t len, const char *s)
-{
-	size_t n = 0;
-
-	if (!buf || !len)
-		return;
-	while (n < len - 1 && buf[n])
-		n++;
-	while (n < len - 1 && *s)
-		buf[n++] = *s++;
-	buf[n] = '\0';
-}
-
 static void vmcf_mm_hex(char *buf, size_t len, u64 v)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -71,7 +58,7 @@ static void vmcf_mm_hex(char *buf, size_t len, u64 v)
 	} while (v && i > 2);
 	tmp[--i] = 'x';
 	tmp[--i] = '0';
-	vmcf_mm_cat(buf, len, tmp + i);
+	vmcf_cat(buf, len, tmp + i);
 }
 
 static int vmcf_mm_fail(char *err, size_t errlen, const char *a,
@@ -79,8 +66,8 @@ static int vmcf_mm_fail(char *err, size_t errlen, const char *a,
 {
 	if (err && errlen) {
 		err[0] = '\0';
-		vmcf_mm_cat(err, errlen, a);
-		vmcf_mm_cat(err, errlen, b);
+		vmcf_cat(err, errlen, a);
+		vmcf_cat(err, errlen, b);
 	}
 	return -EINVAL;
 }
@@ -606,7 +593,7 @@ int vmcf_memmap_init(struct vmcf_memmap *m, const struct vmcf_layout *l,
 		vmcf_mm_fail(err, errlen, "SYMBOL(vmemmap) ",
 			     "disagrees with mem_section: ");
 		vmcf_mm_hex(err, errlen, exported);
-		vmcf_mm_cat(err, errlen, " vs ");
+		vmcf_cat(err, errlen, " vs ");
 		vmcf_mm_hex(err, errlen, m->vmemmap_base);
 		ret = -EINVAL;
 	}

@@ -533,10 +533,6 @@ for d in "${real_dumps[@]}"; do
 	# Full-size copies of a real dump: keep the logs, not the gigabytes.
 	rm -f "$OUT/$name-d1.kdump" "$OUT/$name-d1.elf" "$OUT/$name-toelf.elf"
 
-	if [ ! -f tools/userspace_filter.c ]; then
-		skip "$name: --report and -d 31 with the userspace filter: tools/userspace_filter.c not built"
-		continue
-	fi
 	run "$name-report" "$VD" --report --filter=userspace -d 31 "$core" >"$OUT/$name.report"
 	st=$rc
 	grep -q "^total" "$OUT/$name.report" || st=1

@@ -14,9 +14,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#ifdef HAVE_USERSPACE_FILTER
 #include "userspace_filter.h"
-#endif
 
 /*
  * The classifier's own header, with the two names it shares with the uapi
@@ -75,9 +73,8 @@ const char *bitmap_source_kind_name(enum bitmap_source_kind kind)
 		       kind_names[kind] : "invalid";
 }
 
-/* --- the userspace classifier, if it is built in ----------------------- */
+/* --- the userspace classifier -------------------------------------- */
 
-#ifdef HAVE_USERSPACE_FILTER
 static struct vmcf_error *us_create(struct bitmap_source *s)
 {
 	return userspace_filter_create(s->core, &s->uf);
@@ -99,38 +96,6 @@ static struct vmcf_error *us_counts(struct bitmap_source *s, uint64_t start,
 {
 	return userspace_filter_counts(s->uf, start, end, counts);
 }
-#else
-static struct vmcf_error *us_unavailable(void)
-{
-	return vmcf_error_create(ENOSYS,
-				 "userspace classifier not built (tools/userspace_filter.c missing)");
-}
-
-static struct vmcf_error *us_create(struct bitmap_source *s)
-{
-	(void)s;
-	return us_unavailable();
-}
-
-static void us_destroy(struct bitmap_source *s)
-{
-	(void)s;
-}
-
-static struct vmcf_error *us_bitmap(struct bitmap_source *s, uint64_t start,
-				    uint64_t nr, uint8_t *bits)
-{
-	(void)s, (void)start, (void)nr, (void)bits;
-	return us_unavailable();
-}
-
-static struct vmcf_error *us_counts(struct bitmap_source *s, uint64_t start,
-				    uint64_t end, uint64_t *counts)
-{
-	(void)s, (void)start, (void)end, (void)counts;
-	return us_unavailable();
-}
-#endif
 
 /* --- the device -------------------------------------------------------- */
 
