@@ -9,6 +9,7 @@
  *                         read through /proc/vmcore
  *   vmcf_oldmem.c         checked access to the crashed kernel's memory
  *   vmcf_scan.c           classifying pfn ranges, spread over the CPUs
+ *   vmcf_zero.c           zero_level=: hiding excluded pages in /proc/vmcore
  *
  * Memory: nothing here grows with the crashed kernel's RAM.  Module
  * lifetime: two range tables (16 bytes per PT_LOAD), the layout and the
@@ -16,7 +17,8 @@
  * progress: a 128 KiB bitmap buffer, about 1.5 KiB per CPU working for it,
  * at most one 2 MiB vmemmap mapping and VMCF_OLDMEM_CACHE page mappings
  * per such CPU, and a 64 KiB bounce buffer (1024 struct pages) on a CPU
- * only when the vmemmap it reads is fragmented.
+ * only when the vmemmap it reads is fragmented.  With zero_level= set:
+ * two 128 KiB bitmaps for the module's lifetime.
  */
 #ifndef VMCF_MODULE_H
 #define VMCF_MODULE_H
@@ -88,6 +90,14 @@ struct vmcf_oldmem {
 	void *va[VMCF_OLDMEM_CACHE];
 	unsigned int next;
 };
+
+/* The release, as modinfo and dkms.conf's PACKAGE_VERSION say it. */
+#define VMCF_MODULE_VERSION	"0.1"
+
+/* vmcf_zero.c */
+int vmcf_zero_register(int level);
+void vmcf_zero_start(const struct vmcf_crash *c, int level);
+void vmcf_zero_unregister(void);
 
 /* vmcf_vmcore.c */
 int vmcf_vmcore_load(struct vmcf_crash *c);

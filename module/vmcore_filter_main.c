@@ -63,6 +63,11 @@ static_assert(VMCF_SCAN_MAX_CLASSES == VMCF_MAX_CLASSES);
 
 static struct vmcf_crash vmcf_crash;
 
+static int zero_level = -1;
+module_param(zero_level, int, 0444);
+MODULE_PARM_DESC(zero_level,
+		 "makedumpfile -d level whose excluded pages read as zeros in /proc/vmcore (0-31; -1: off)");
+
 /**
  * struct vmcf_file - one open /dev/vmcore_filter
  * @exclude: classes not kept by its reads (VMCF_IOC_SET_MASK)
@@ -336,6 +341,10 @@ static int __init vmcf_init(void)
 		pr_err("not a kdump kernel: there is no crashed kernel to filter\n");
 		return -ENODEV;
 	}
+	/* Before /proc/vmcore is first opened, which is just below. */
+	ret = vmcf_zero_register(zero_level);
+	if (ret)
+		return ret;
 	ret = vmcf_vmcore_load(&vmcf_crash);
 	if (!ret)
 		ret = vmcf_scan_setup(&vmcf_crash);
@@ -348,12 +357,15 @@ static int __init vmcf_init(void)
 		vmcf_crash.max_pfn, vmcf_scan_vmemmap_base(&vmcf_crash),
 		vmcf_crash.release_table ? "" :
 		": unknown release, only VMCOREINFO-proven classes excluded");
+	vmcf_zero_start(&vmcf_crash, zero_level);
 	return 0;
 fail:
+	vmcf_zero_unregister();
 	vmcf_free();
 	return ret;
 }
 
+/* Never reached in zero-change mode: vmcf_zero_start() pins the module. */
 static void __exit vmcf_exit(void)
 {
 	misc_deregister(&vmcf_misc);
@@ -364,4 +376,5 @@ module_init(vmcf_init);
 module_exit(vmcf_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VMCF_MODULE_VERSION);
 MODULE_DESCRIPTION("Which pages of a crashed kernel a dump needs, from its struct pages");

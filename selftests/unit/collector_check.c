@@ -19,6 +19,13 @@
  *                    VMCORE (libkdumpfile does not read ELF p_memsz tails)
  *   --incomplete     the dump is flagged INCOMPLETE; missing pages are fine
  *   --level N        the header's dump level must be N (own)
+ *   --hidden-zero    a page may read as zeros where VMCORE has data (what
+ *                    vmcore_filter.ko's zero_level= does); they are counted.
+ *                    With --compare: the first dump may hold zeros where
+ *                    the second has no page.
+ *   --ignore A-B     skip pfns A to B (hex, inclusive): the capture kernel's
+ *                    own RAM, which /proc/vmcore shows as it is now (x86
+ *                    hands the low 640 KiB to the capture kernel)
  * --compare checks that two dumps hold the same pages with the same data.
  *
  * Prints one line ("N pages checked: ..."), exits 0 if all is well.
@@ -55,9 +62,19 @@ struct dumpset {
 };
 
 struct opts {
-	bool all, zero_absent, incomplete, compare;
+	bool all, zero_absent, incomplete, compare, hidden_zero;
 	int level;
+	unsigned int nr_ignore;
+	uint64_t ignore[8][2];
 };
+
+static bool ignored(const struct opts *o, uint64_t pfn)
+{
+	for (unsigned int i = 0; i < o->nr_ignore; i++)
+		if (pfn >= o->ignore[i][0] && pfn <= o->ignore[i][1])
+			return true;
+	return false;
+}
 
 static int fatal(const char *what, const char *why)
 {
@@ -208,13 +225,14 @@ static bool is_zero(const unsigned char *p, size_t n)
 }
 
 struct tally {
-	uint64_t present, absent, bad;
+	uint64_t present, absent, hidden, bad;
 };
 
 static void bad_page(struct tally *t, uint64_t pfn, const char *why)
 {
-	if (!t->bad++)
-		printf("first bad pfn 0x%" PRIx64 ": %s\n", pfn, why);
+	/* A few, so that a pattern (a range, a stride) shows. */
+	if (t->bad++ < 8)
+		printf("bad pfn 0x%" PRIx64 ": %s\n", pfn, why);
 }
 
 static int check_against_input(struct elfcore *in, struct dumpset *s,
@@ -225,6 +243,8 @@ static int check_against_input(struct elfcore *in, struct dumpset *s,
 	struct tally t = { 0 };
 
 	for (uint64_t pfn = 0; pfn < in->max_pfn + 2; pfn++) {
+		if (ignored(o, pfn))
+			continue;
 		bool ram = elfcore_is_ram(in, pfn);
 		int r = read_page(s, pfn, got, ps);
 
@@ -251,35 +271,43 @@ static int check_against_input(struct elfcore *in, struct dumpset *s,
 			continue;
 		}
 		t.present++;
-		if (memcmp(got, want, ps))
+		if (!memcmp(got, want, ps))
+			continue;
+		if (o->hidden_zero && is_zero(got, ps))
+			t.hidden++;
+		else
 			bad_page(&t, pfn, "data differs from the input");
 	}
-	printf("%" PRIu64 " pages checked: %" PRIu64 " present and equal, %" PRIu64 " absent, %" PRIu64 " bad\n",
-	       in->max_pfn, t.present, t.absent,
-	       t.bad);
+	printf("%" PRIu64 " pages checked: %" PRIu64 " present (%" PRIu64 " of them read as zeros where the input has data), %" PRIu64 " absent, %" PRIu64 " bad\n",
+	       in->max_pfn, t.present, t.hidden, t.absent, t.bad);
 	free(want);
 	free(got);
 	return t.bad ? 1 : 0;
 }
 
-static int compare(struct elfcore *in, struct dumpset *a, struct dumpset *b)
+static int compare(struct elfcore *in, struct dumpset *a, struct dumpset *b,
+		   const struct opts *o)
 {
 	size_t ps = in->page_size;
 	unsigned char *pa = malloc(ps), *pb = malloc(ps);
 	struct tally t = { 0 };
 
 	for (uint64_t pfn = 0; pfn < in->max_pfn; pfn++) {
+		if (ignored(o, pfn))
+			continue;
 		int ra = read_page(a, pfn, pa, ps), rb = read_page(b, pfn, pb, ps);
 
-		if (ra != rb)
+		if (o->hidden_zero && rb == 1 && !ra && is_zero(pa, ps))
+			t.hidden++;
+		else if (ra != rb)
 			bad_page(&t, pfn, "in one dump only");
 		else if (!ra && memcmp(pa, pb, ps))
 			bad_page(&t, pfn, "data differs between the dumps");
 		else
 			t.present += !ra;
 	}
-	printf("%" PRIu64 " pages compared: %" PRIu64 " in both and equal, %" PRIu64 " bad\n",
-	       in->max_pfn, t.present, t.bad);
+	printf("%" PRIu64 " pages compared: %" PRIu64 " in both and equal, %" PRIu64 " zero in the first only, %" PRIu64 " bad\n",
+	       in->max_pfn, t.present, t.hidden, t.bad);
 	free(pa);
 	free(pb);
 	return t.bad ? 1 : 0;
@@ -299,6 +327,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->incomplete = true;
 		else if (!strcmp(argv[i], "--compare"))
 			o->compare = true;
+		else if (!strcmp(argv[i], "--hidden-zero"))
+			o->hidden_zero = true;
+		else if (!strcmp(argv[i], "--ignore") && i + 1 < argc &&
+			 o->nr_ignore < 8 &&
+			 sscanf(argv[i + 1], "%" SCNx64 "-%" SCNx64,
+				&o->ignore[o->nr_ignore][0],
+				&o->ignore[o->nr_ignore][1]) == 2)
+			o->nr_ignore++, i++;
 		else if (!strcmp(argv[i], "--level") && i + 1 < argc)
 			o->level = atoi(argv[++i]);
 		else
@@ -318,7 +354,7 @@ int main(int argc, char **argv)
 	if (i < 0 || argc - i < 3 || (o.compare && argc - i != 5) ||
 	    argc - i - 2 > MAX_FILES || !parse_reader(argv[i + 1], &a.kind) ||
 	    (o.compare && !parse_reader(argv[i + 3], &b.kind)))
-		return fatal("usage", "collector_check [--all] [--zero-absent] [--incomplete] [--level N] VMCORE READER FILE... | --compare VMCORE READER FILE READER FILE");
+		return fatal("usage", "collector_check [--all] [--zero-absent] [--incomplete] [--hidden-zero] [--ignore A-B] [--level N] VMCORE READER FILE... | --compare [--hidden-zero] VMCORE READER FILE READER FILE");
 	fd = open(argv[i], O_RDONLY);
 	err = fd < 0 ? vmcf_error_errno(errno, "open %s", argv[i]) :
 		       elfcore_create(fd, argv[i], &in);
@@ -330,7 +366,7 @@ int main(int argc, char **argv)
 		rc = fatal(argv[i + 2], err->message);
 		vmcf_error_destroy(err);
 	} else if (o.compare) {
-		rc = compare(in, &a, &b);
+		rc = compare(in, &a, &b, &o);
 	} else {
 		rc = a.kind == R_OWN && !check_headers(&a, in, &o) ? 1 : 0;
 		rc |= check_against_input(in, &a, &o);
