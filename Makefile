@@ -10,6 +10,7 @@
 #   make check-full  check plus the slow scenarios
 #   make bench       the benchmarks, each printing ratios against makedumpfile
 #   make demo        build, crash a QEMU guest, capture, show what crash says
+#   make docs        the HTML documentation in build/docs (Sphinx, warnings fail)
 #   make clean       remove build/ (the kernel cache stays; clean-cache for that)
 
 VERSIONS	:= 6.1 6.12
@@ -28,7 +29,7 @@ CC		?= cc
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=c11 -Wall -Wextra -Werror
 
-.PHONY: all deps kernels module tools guest check check-full bench demo clean clean-cache \
+.PHONY: all deps kernels module tools guest check check-full bench demo docs clean clean-cache \
 	install uninstall dkms-source
 
 all: kernels module tools guest
@@ -86,6 +87,15 @@ bench: kernels module tools guest
 
 demo: kernels module tools guest
 	@scripts/demo.sh
+
+# Documentation/*.rst as HTML; any Sphinx warning is an error.  Skipped,
+# with a message, where sphinx-build is missing (make deps installs it).
+docs:
+	@if command -v sphinx-build > /dev/null 2>&1; then \
+		sphinx-build -W -b html Documentation $(B)/docs; \
+	else \
+		echo "docs: sphinx-build not found (python3-sphinx; make deps installs it): skipped"; \
+	fi
 
 # Install the collector, the uapi header, the docs and (given KDIR) the
 # module; DESTDIR and PREFIX are honoured.  dkms-source puts what DKMS

@@ -145,6 +145,7 @@ void vmcf_zero_start(const struct vmcf_crash *c, int level)
 	if (!vmcf_zero.registered)
 		return;
 	vmcf_zero.c = c;
+	/* Pairs with smp_load_acquire() in vmcf_zero_pfn_is_ram(): c first */
 	smp_store_release(&vmcf_zero.ready, true);
 	/* Readers may now see zeros: unloading would change the dump. */
 	__module_get(THIS_MODULE);

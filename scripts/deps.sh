@@ -18,6 +18,8 @@ packages=(
 	liblzo2-dev libsnappy-dev libzstd-dev zlib1g-dev clang
 	# packaging
 	dkms
+	# documentation (make docs, selftests/05-docs.t)
+	python3-sphinx
 )
 
 missing=()
