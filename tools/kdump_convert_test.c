@@ -701,6 +701,13 @@ static void test_split(const struct tcase *c, enum compress_alg alg)
 	snprintf(what, sizeof(what), "%s %s split x%d", c->name,
 		 compress_alg_name(alg), NR_SPLIT);
 	kdump_split_ranges(dumped, c->max_pfn, NR_SPLIT, bounds);
+	/* crash needs split files to start on whole bitmap words. */
+	for (i = 1; i < NR_SPLIT; i++)
+		if (bounds[i] % KDUMP_SPLIT_ALIGN && bounds[i] != c->max_pfn)
+			ok = false;
+	report(ok, "%s: inner bounds are multiples of %d pfns", what,
+	       KDUMP_SPLIT_ALIGN);
+	ok = true;
 	for (i = 0; i < NR_SPLIT; i++) {
 		struct kdump_writer *w = NULL;
 		struct convert_stats stats;

@@ -911,10 +911,16 @@ void kdump_split_ranges(const uint8_t *dump_bitmap, uint64_t max_pfn,
 		total += kdump_bitmap_test(dump_bitmap, n);
 	bounds_ret[0] = 0;
 	for (i = 1; i < nr_files; i++) {
-		/* The first pfn with at least total * i / n dumped before it. */
+		/*
+		 * The first aligned pfn with at least total * i / n dumped
+		 * before it.  crash counts a split file's pages in whole
+		 * bitmap words from its start_pfn: a start inside a word
+		 * counts the previous file's pages too.
+		 */
 		uint64_t target = total * i / nr_files;
 
-		while (pfn < max_pfn && seen < target)
+		while (pfn < max_pfn &&
+		       (seen < target || pfn % KDUMP_SPLIT_ALIGN))
 			seen += kdump_bitmap_test(dump_bitmap, pfn++);
 		bounds_ret[i] = pfn;
 	}

@@ -248,10 +248,14 @@ struct vmcf_error *kdump_writer_finish(struct kdump_writer *w);
  */
 struct vmcf_error *kdump_writer_mark_incomplete(struct kdump_writer *w);
 
+/* Split files start at a multiple of this many pfns (crash's bitmap unit) */
+#define KDUMP_SPLIT_ALIGN	4096
+
 /*
  * Splits [0, max_pfn) into nr_files ranges with about the same number of
  * dumped pages each: range i is [bounds_ret[i], bounds_ret[i + 1]), and
- * bounds_ret has nr_files + 1 entries.
+ * bounds_ret has nr_files + 1 entries.  Inner bounds are multiples of
+ * KDUMP_SPLIT_ALIGN (or max_pfn).
  */
 void kdump_split_ranges(const uint8_t *dump_bitmap, uint64_t max_pfn,
 			unsigned int nr_files, uint64_t *bounds_ret);
