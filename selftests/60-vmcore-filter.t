@@ -23,12 +23,17 @@ for v in 6.1 6.12; do
 	dir=$scenarios/$name
 	res=$dir/results
 	ko=$top/build/modules/$v-patched/module/vmcore_filter.ko
+	mismatch=$top/build/modules/$v-patched/guest/vmcf_abi_mismatch.ko
 	[ -f "$ko" ] || { fail "$name: $ko missing (make module)"; continue; }
+	[ -f "$mismatch" ] || { fail "$name: $mismatch missing (make module)"; continue; }
 	if ! "$top/scripts/run-scenario.sh" --kernel "$(kernel_dir $v patched)" \
 		--initrd "$initramfs" --out "$dir" --ram 2G --smp 2 --crash-cpu 1 \
 		--capture-args "nr_cpus=2" --workload "insmod:vmcore_filter.ko $workload" \
-		--file "$ko=vmcore_filter.ko" \
+		--file "$ko=vmcore_filter.ko" --file "$mismatch=vmcf_abi_mismatch.ko" \
 		--collector 'load insmod /ctl/vmcore_filter.ko' \
+		--collector 'loadmm insmod /ctl/vmcf_abi_mismatch.ko' \
+		--collector 'mismatch vmcore-dump -l -d 31 --filter=device --device /dev/vmcf_abi_mismatch $VMCORE $OUT/mm' \
+		--collector 'mmfiles sh -c "ls -d $OUT/mm $OUT/mm?incomplete 2> /dev/null | wc -l"' \
 		--collector 'abi vmcf-abi-test abi' \
 		--collector 'counts vmcf-abi-test counts' \
 		--collector "bm31 vmcf-abi-test bitmap $mask31 \$OUT/keep31" \
@@ -46,7 +51,12 @@ for v in 6.1 6.12; do
 		grep -q 'vmcore_filter: not a kdump kernel' "$dir/console.log"
 	expect "$name: insmod in the system kernel failed" \
 		grep -qE 'insmod vmcore_filter.ko in the system kernel: rc=[1-9]' "$dir/console.log"
-	for c in load abi counts bm31 bm8 dev31 mkdf31 unload full; do
+	expect "$name: vmcore-dump refuses a device of another ABI version, and says so" \
+		bash -c "awk '\$1 == \"mismatch\" && \$2 != 0 { f = 1 } END { exit !f }' '$res/timings' &&
+			grep -q 'speaks ABI version 2, this vmcore-dump needs 1: module and tool do not match' '$res/mismatch.log'"
+	expect "$name: ... and leaves no dump file behind" \
+		grep -qx 0 "$res/mmfiles.log"
+	for c in load loadmm abi counts bm31 bm8 dev31 mkdf31 unload full; do
 		expect "$name: $c ran" collector_ok "$dir" $c
 	done
 	sed -n -e "s/^ok - /ok - $name: /p" -e "s/^not ok - /not ok - $name: /p" "$res/abi.log"

@@ -101,6 +101,14 @@ for v in 6.1 6.12; do
 		expect "$name: crash opens the --split set with the same answers as the full vmcore" \
 			diff <(crash_answers "$dir/full.crash") <(crash_answers "$dir/split.crash")
 	fi
+	# drgn 0.0.22 opens one file: it reads the set joined by --to-elf.
+	rm -f "$dir/split31.elf"
+	"$top/build/tools/vmcore-dump" --to-elf "$res/split31-a" "$res/split31-b" "$dir/split31.elf" \
+		> "$dir/split31.toelf.log" 2>&1
+	"$top/selftests/lib/drgn_summary.py" "$vmlinux" "$dir/split31.elf" > "$dir/split31.drgn" 2>&1
+	expect "$name: drgn reads the same tasks, stack and log from the --split set (joined with --to-elf)" \
+		diff "$dir/full.drgn" "$dir/split31.drgn"
+	rm -f "$dir/split31.elf"
 	# makedumpfile 1.7.2 (lzo and zlib only) re-filters ours to a higher level.
 	for c in zlib lzo; do
 		rm -f "$dir/refilter-$c"
