@@ -129,7 +129,8 @@ for name in "${cases[@]}"; do
 	done
 done
 
-# The input paths /proc/vmcore takes (mmap windows, pread), on a saved file.
+# The input paths /proc/vmcore takes without huge mappings (mmap windows,
+# pread), on a saved file.
 for mode in window pread; do
 	for name in "${cases[@]}"; do
 		core=$B/cases/$name.vmcore

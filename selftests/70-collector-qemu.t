@@ -43,7 +43,8 @@ for v in 6.1 6.12; do
 	done
 	cols+=(--collector 'elf31 vmcore-dump -E -d 31 $VMCORE $OUT/elf31'
 	       --collector 'flat31 vmcore-dump -F -l -d 31 $VMCORE > $OUT/flat31'
-	       --collector 'split31 vmcore-dump -z -d 31 --split $VMCORE $OUT/split31-a $OUT/split31-b')
+	       --collector 'split31 vmcore-dump -z -d 31 --split $VMCORE $OUT/split31-a $OUT/split31-b'
+	       --collector 'input vmcore-dump -D --dry-run -l -d 31 $VMCORE $OUT/none')
 	if ! "$top/scripts/run-scenario.sh" --kernel "$(kernel_dir $v patched)" \
 		--initrd "$initramfs" --out "$dir" --ram 2G --smp 2 --crash-cpu 1 \
 		--capture-args "nr_cpus=2" --workload "$workload" \
@@ -53,10 +54,12 @@ for v in 6.1 6.12; do
 		continue
 	fi
 	sed 's/^/  timing: /' "$res/timings"
-	for c in load report "${dumps[@]}" elf31 flat31 split31 full; do
+	for c in load report "${dumps[@]}" elf31 flat31 split31 input full; do
 		expect "$name: $c ran" collector_ok "$dir" $c
 	done
 	expect "$name: the device filtered" grep -q 'device /dev/vmcore_filter' "$res/d31-lzo.log"
+	expect "$name: /proc/vmcore (huge mappings) is read through one mapping" \
+		grep -q 'input read with one mapping' "$res/input.log"
 
 	vmlinux=$(drgn_vmlinux $v patched)
 	"$top/selftests/lib/drgn_summary.py" "$vmlinux" "$res/vmcore" > "$dir/full.drgn"

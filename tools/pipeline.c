@@ -142,6 +142,25 @@ static bool is_zero_page(const unsigned char *page, size_t size)
 }
 
 /*
+ * Whether /proc/vmcore maps old memory with 2 MiB/1 GiB leaves (the
+ * vmcore-mmap patches: their vmcore.huge_mappings switch is on).  Then one
+ * mapping of the whole file costs a few page-table entries and no 4 MiB
+ * window has to be set up and torn down; without them it would cost a PTE
+ * per page, so windows are better.
+ */
+static bool vmcore_has_huge_mappings(void)
+{
+	FILE *f = fopen("/sys/module/vmcore/parameters/huge_mappings", "r");
+	int c = EOF;
+
+	if (f) {
+		c = fgetc(f);
+		fclose(f);
+	}
+	return c == 'Y' || c == '1';
+}
+
+/*
  * How the workers will see the input; see pipeline.h.  The environment
  * variable VMCORE_DUMP_INPUT=window|pread forces a mode, so that tests
  * cover on a saved file the paths /proc/vmcore takes.
@@ -157,10 +176,12 @@ static void choose_input(struct pipeline *pl)
 	pl->mode = INPUT_WINDOW;
 	if (force && !strcmp(force, "pread"))
 		pl->mode = INPUT_PREAD;
-	if (force || core->fd < 0 || fstat(core->fd, &st) < 0 ||
+	if (force || core->fd < 0 || fstatfs(core->fd, &sfs) < 0 ||
+	    (sfs.f_type == PROC_SUPER_MAGIC && !vmcore_has_huge_mappings()))
+		return;
+	if (core->fd < 0 || fstat(core->fd, &st) < 0 ||
 	    !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > SIZE_MAX / 2 ||
-	    fstatfs(core->fd, &sfs) < 0 || sfs.f_type == PROC_SUPER_MAGIC)
+	    (uint64_t)st.st_size > SIZE_MAX / 2)
 		return;
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, core->fd, 0);
 	if (m == MAP_FAILED)
@@ -169,6 +190,21 @@ static void choose_input(struct pipeline *pl)
 	pl->whole = m;
 	pl->whole_size = (size_t)st.st_size;
 	pl->mode = INPUT_WHOLE;
+}
+
+/* The least mapped of what the workers ended with (they fall back alone). */
+static const char *input_name(const char *so_far, enum input_mode mode)
+{
+	static const char *const names[] = {
+		[INPUT_WHOLE] = "one mapping",
+		[INPUT_WINDOW] = "mmap windows",
+		[INPUT_PREAD] = "pread",
+	};
+
+	if (!so_far || mode == INPUT_PREAD ||
+	    (mode == INPUT_WINDOW && so_far == names[INPUT_WHOLE]))
+		return names[mode];
+	return so_far;
 }
 
 static void unmap_all(struct worker *wk)
@@ -599,7 +635,7 @@ static void run_workers(struct pipeline *pl, struct worker *workers,
 		pthread_join(workers[i].thread, NULL);
 	for (i = 0; i < n; i++) {
 		add_stats(stats, &workers[i].st);
-		stats->input_mapped |= workers[i].mode != INPUT_PREAD;
+		stats->input = input_name(stats->input, workers[i].mode);
 		worker_deinit(&workers[i]);
 	}
 	stats->seconds = now() - start;

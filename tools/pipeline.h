@@ -70,7 +70,8 @@ struct pipeline_stats {
 	uint64_t bytes_in;		/* page data read */
 	uint64_t bytes_out;		/* page data written */
 	double seconds;
-	bool input_mapped;		/* mmap (true) or pread (false) */
+	/* How pages were read: "one mapping", "mmap windows" or "pread" */
+	const char *input;
 };
 
 /*

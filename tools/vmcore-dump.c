@@ -693,7 +693,7 @@ static void summary(const struct dump *d, const struct pipeline_stats *st)
 		msg(ML_REPORT, "%" PRIu64 " zero pages not stored (-d bit 1)",
 		    st->zero_pages);
 	msg(ML_DEBUG, "%" PRIu64 " pages compressed; input read with %s",
-	    st->compressed_pages, st->input_mapped ? "mmap" : "pread");
+	    st->compressed_pages, st->input ? st->input : "nothing");
 	if (d->have_counts)
 		summary_classes(d);
 }
