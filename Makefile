@@ -57,7 +57,7 @@ module: kernels
 		mkdir -p $$o/guest $$o/module $$o/include; \
 		cp -r include/uapi $$o/include/; \
 		cp module/Kbuild module/*.[ch] module/*.def $$o/module/; \
-		cp selftests/guest/Kbuild selftests/guest/vmcore_cb_test.c $$o/guest/; \
+		cp selftests/guest/Kbuild selftests/guest/vmcore_cb_test.c selftests/guest/vmcf_abi_mismatch.c $$o/guest/; \
 		$(MAKE) -s -C $$k M=$$o/module W=1 modules; \
 		$(MAKE) -s -C $$k M=$$o/guest modules; \
 	done
@@ -101,6 +101,14 @@ docs:
 # module; DESTDIR and PREFIX are honoured.  dkms-source puts what DKMS
 # builds from in $(DESTDIR)/usr/src/vmcore_filter-VERSION.
 PREFIX		?= /usr/local
+# kdump integration (Documentation/kdump-integration.rst): vmcf-collect and
+# vmcf-kdump-params in sbin, kdump-tools' makedumpfile shim in libexec, and
+# the hook, drop-ins and snippets in share, with PREFIX in their paths; the
+# admin copies them into place.
+KDUMP_SHARE	:= $(PREFIX)/share/vmcore_filter/kdump
+KDUMP_FILES	:= collect.conf debian/default-kdump-tools debian/kdump-tools.service.d.conf \
+		   debian/modprobe-zero-mode.conf fedora/kdump.conf fedora/kdump.service.d.conf
+KDUMP_EXECS	:= debian/initramfs-tools-hook fedora/dracut/90vmcore_filter/module-setup.sh
 VERSION		:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DOCS		:= $(wildcard Documentation/*.rst) README.md
 
@@ -110,6 +118,18 @@ install: tools
 		$(DESTDIR)$(PREFIX)/include/linux/vmcore_filter.h
 	install -d $(DESTDIR)$(PREFIX)/share/doc/vmcore_filter
 	install -m 0644 $(DOCS) $(DESTDIR)$(PREFIX)/share/doc/vmcore_filter/
+	install -m 0755 scripts/kdump/vmcf-collect scripts/kdump/vmcf-kdump-params \
+		$(DESTDIR)$(PREFIX)/sbin/
+	install -D -m 0755 scripts/kdump/makedumpfile-shim \
+		$(DESTDIR)$(PREFIX)/libexec/vmcore_filter/kdump-tools/makedumpfile
+	set -e; for f in $(KDUMP_FILES) $(KDUMP_EXECS); do \
+		install -d $(DESTDIR)$(KDUMP_SHARE)/$$(dirname $$f); \
+		sed -e 's|/usr/local/sbin|$(PREFIX)/sbin|g' \
+		    -e 's|/usr/local/libexec|$(PREFIX)/libexec|g' \
+			scripts/kdump/$$f > $(DESTDIR)$(KDUMP_SHARE)/$$f; \
+		chmod 0644 $(DESTDIR)$(KDUMP_SHARE)/$$f; \
+	done; \
+	for f in $(KDUMP_EXECS); do chmod 0755 $(DESTDIR)$(KDUMP_SHARE)/$$f; done
 ifneq ($(KDIR),)
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/module modules
 	install -D -m 0644 module/vmcore_filter.ko \
@@ -120,6 +140,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/vmcore-dump \
 		$(DESTDIR)$(PREFIX)/include/linux/vmcore_filter.h
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/vmcore_filter
+	rm -f $(DESTDIR)$(PREFIX)/sbin/vmcf-collect $(DESTDIR)$(PREFIX)/sbin/vmcf-kdump-params
+	rm -rf $(DESTDIR)$(PREFIX)/libexec/vmcore_filter $(DESTDIR)$(PREFIX)/share/vmcore_filter
 	rm -f $(DESTDIR)/lib/modules/*/extra/vmcore_filter.ko
 
 dkms-source:

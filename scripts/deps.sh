@@ -16,8 +16,8 @@ packages=(
 	crash makedumpfile python3-drgn libkdumpfile-dev
 	# compression and test libraries for the collector and the classifier
 	liblzo2-dev libsnappy-dev libzstd-dev zlib1g-dev clang
-	# packaging
-	dkms
+	# packaging; shellcheck for the kdump scripts (selftests/85-kdump-scripts.t)
+	dkms shellcheck
 	# documentation (make docs, selftests/05-docs.t)
 	python3-sphinx
 )
