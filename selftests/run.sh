@@ -33,6 +33,7 @@ report() {	# report ok|not ok|skip DESCRIPTION
 
 for t in "$@"; do
 	echo "# $t"
+	t0=$SECONDS
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) report ok "${line#ok - }" ;;
@@ -43,6 +44,7 @@ for t in "$@"; do
 		esac
 	done < <("$t" 2>&1)
 	wait $! || report "not ok" "$t exited with status $?"
+	echo "# $t: $((SECONDS - t0)) s"
 done
 echo "1..$n"
 [ $todo -eq 0 ] || echo "# $todo known failures (TODO) above"
