@@ -43,6 +43,8 @@ static struct workqueue_struct *vmcf_wq;
  * @start: first pfn, a multiple of VMCF_SLICE
  * @end: first pfn after the range
  * @count_from: first pfn counted (counting jobs)
+ * @keep: 1 for each class id whose pages are kept, 0 otherwise (and for
+ *	VMCF_NOT_RAM): one table lookup per pfn instead of tests
  * @bits: receives the keep bits of [@start, @end), or NULL to count
  * @piece_pfns: pfns per piece (a memory section)
  * @nr_pieces: pieces in the range
@@ -56,6 +58,7 @@ struct vmcf_job {
 	u64 start;
 	u64 end;
 	u64 count_from;
+	u8 keep[256];
 	u8 *bits;
 	u64 piece_pfns;
 	u64 nr_pieces;
@@ -90,16 +93,19 @@ struct vmcf_worker {
 	DECLARE_BITMAP(ram, VMCF_SLICE);
 };
 
-/* Marks the RAM pfns of [pfn, pfn + n); false if there are none. */
-static bool vmcf_ram_bits(const struct vmcf_crash *c, u64 pfn, u64 n,
-			  unsigned long *ram)
+/*
+ * Marks the RAM pfns of [pfn, pfn + n).  Returns 0 if there are none, 2 if
+ * all are RAM (the common case: @ram is then not filled and nobody needs
+ * to look at it pfn by pfn), 1 otherwise.
+ */
+static int vmcf_ram_bits(const struct vmcf_crash *c, u64 pfn, u64 n,
+			 unsigned long *ram)
 {
 	unsigned int lo = 0, hi = c->nr_ram_pfns, mid;
 	const struct vmcf_span *r;
-	bool any = false;
+	int any = 0;
 	u64 a, b;
 
-	bitmap_zero(ram, VMCF_SLICE);
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (c->ram_pfns[mid].end <= pfn)
@@ -107,12 +113,16 @@ static bool vmcf_ram_bits(const struct vmcf_crash *c, u64 pfn, u64 n,
 		else
 			hi = mid;
 	}
+	if (lo < c->nr_ram_pfns && c->ram_pfns[lo].start <= pfn &&
+	    c->ram_pfns[lo].end >= pfn + n)
+		return 2;
+	bitmap_zero(ram, VMCF_SLICE);
 	for (; lo < c->nr_ram_pfns && c->ram_pfns[lo].start < pfn + n; lo++) {
 		r = &c->ram_pfns[lo];
 		a = max(r->start, pfn);
 		b = min(r->end, pfn + n);
 		bitmap_set(ram, a - pfn, b - a);
-		any = true;
+		any = 1;
 	}
 	return any;
 }
@@ -185,9 +195,11 @@ static void vmcf_slice(struct vmcf_worker *w, u64 pfn, u64 n)
 		.vmemmap_base = c->memmap->vmemmap_base,
 	};
 	const u8 *pages;
+	int ram;
 	u64 i;
 
-	if (!vmcf_ram_bits(c, pfn, n, w->ram)) {
+	ram = vmcf_ram_bits(c, pfn, n, w->ram);
+	if (!ram) {
 		memset(w->classes, VMCF_NOT_RAM, n);
 		return;
 	}
@@ -200,31 +212,33 @@ static void vmcf_slice(struct vmcf_worker *w, u64 pfn, u64 n)
 				       NULL, &rd)) {
 		memset(w->classes, VMCF_CORRUPT, n);
 	}
-	for (i = 0; i < n; i++)
-		if (!test_bit(i, w->ram))
-			w->classes[i] = VMCF_NOT_RAM;
+	if (ram == 1)
+		for (i = 0; i < n; i++)
+			if (!test_bit(i, w->ram))
+				w->classes[i] = VMCF_NOT_RAM;
 }
 
 /* Keep bits or counts of the slice just classified. */
 static void vmcf_emit(struct vmcf_worker *w, u64 pfn, u64 n)
 {
 	struct vmcf_job *job = w->job;
-	u8 cls, byte = 0;
+	const u8 *cls = w->classes;
+	u8 *out;
 	u64 i;
 
-	for (i = 0; i < n; i++) {
-		cls = w->classes[i];
-		if (job->bits) {
-			if (cls != VMCF_NOT_RAM && !(job->drop & BIT_ULL(cls)))
-				byte |= 1 << (i % 8);
-			if (i % 8 == 7) {
-				job->bits[(pfn - job->start + i) / 8] = byte;
-				byte = 0;
-			}
-		} else if (cls != VMCF_NOT_RAM && pfn + i >= job->count_from) {
-			w->counts[cls]++;
-		}
+	if (!job->bits) {
+		for (i = 0; i < n; i++)
+			if (cls[i] != VMCF_NOT_RAM && pfn + i >= job->count_from)
+				w->counts[cls[i]]++;
+		return;
 	}
+	/* n is a multiple of 8 (vmcf_scan_bits() checks): whole bytes. */
+	out = job->bits + (pfn - job->start) / 8;
+	for (i = 0; i < n; i += 8, cls += 8)
+		*out++ = job->keep[cls[0]] | job->keep[cls[1]] << 1 |
+			 job->keep[cls[2]] << 2 | job->keep[cls[3]] << 3 |
+			 job->keep[cls[4]] << 4 | job->keep[cls[5]] << 5 |
+			 job->keep[cls[6]] << 6 | job->keep[cls[7]] << 7;
 }
 
 static void vmcf_worker_run(struct vmcf_worker *w)
@@ -341,9 +355,12 @@ int vmcf_scan_bits(const struct vmcf_crash *c, u64 exclude, u64 start_pfn,
 		.end = start_pfn + nr,
 		.bits = bits,
 	};
+	unsigned int cls;
 
 	if (start_pfn % VMCF_SLICE || nr % 8 || job.end < start_pfn)
 		return -EINVAL;
+	for (cls = 0; cls < VMCF_NR_CLASSES; cls++)
+		job.keep[cls] = !(exclude & BIT_ULL(cls));
 	memset(bits, 0, nr / 8);
 	return vmcf_run(&job, NULL);
 }

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "pfn_map.h"
 #include "userspace_filter.h"
 
 /*
@@ -33,8 +34,8 @@ _Static_assert((int)VMCF_CORRUPT == (int)VMCF_CLASS_CORRUPT &&
 	       (int)VMCF_SLAB == (int)VMCF_CLASS_SLAB,
 	       "module/vmcf_classes.def and the uapi class ids differ");
 
-/* Pfns per read: 256 KiB of bitmap, a few ms of classification. */
-#define PIECE_PFNS	(UINT64_C(1) << 21)
+/* Threads of the first pass at most (each holds two chunks of bits). */
+#define SCAN_MAX_THREADS	64
 
 struct bitmap_source {
 	enum bitmap_source_kind kind;
@@ -308,17 +309,6 @@ bool bitmap_source_has_classes(const struct bitmap_source *s)
 	       s->kind == BITMAP_SOURCE_USERSPACE;
 }
 
-/* Sets bits of RAM pfns in [start, start + nr) (start a multiple of 8). */
-static void ram_bits(const struct bitmap_source *s, uint64_t start,
-		     uint64_t nr, uint8_t *bits)
-{
-	memset(bits, 0, nr / 8);
-	for (uint64_t i = 0; i < nr; i++) {
-		if (elfcore_is_ram(s->core, start + i))
-			bits[i >> 3] |= (uint8_t)(1u << (i & 7));
-	}
-}
-
 struct vmcf_error *bitmap_source_read(struct bitmap_source *s,
 				      uint64_t start_pfn, uint64_t nr,
 				      uint8_t *bits)
@@ -333,7 +323,7 @@ struct vmcf_error *bitmap_source_read(struct bitmap_source *s,
 	case BITMAP_SOURCE_USERSPACE:
 		return us_bitmap(s, start_pfn, nr, bits);
 	default:
-		ram_bits(s, start_pfn, nr, bits);
+		elfcore_ram_bits(s->core, start_pfn, nr, bits);
 		return NULL;
 	}
 }
@@ -355,101 +345,163 @@ struct vmcf_error *bitmap_source_counts(struct bitmap_source *s,
 	}
 }
 
-/* --- filling the whole bitmap ------------------------------------------ */
+/* --- the first pass ---------------------------------------------------- */
 
-struct fill {
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	/* Word by word: a sparse machine has 128 KiB of zeros per 4 GiB. */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, sizeof(w));
+		if (w)
+			return false;
+	}
+	for (; i < n; i++) {
+		if (p[i])
+			return false;
+	}
+	return true;
+}
+
+struct vmcf_error *bitmap_source_chunk(struct bitmap_source *s,
+				       uint64_t start_pfn, uint64_t nr,
+				       uint8_t *ram, uint8_t *keep)
+{
+	size_t bytes = (size_t)((nr + 7) / 8);
+	struct vmcf_error *err;
+
+	elfcore_ram_bits(s->core, start_pfn, nr, ram);
+	/* No RAM (a hole in the physical address space): nothing to ask. */
+	if (s->kind == BITMAP_SOURCE_NONE || all_zero(ram, bytes)) {
+		memcpy(keep, ram, bytes);
+		return NULL;
+	}
+	err = bitmap_source_read(s, start_pfn, (uint64_t)bytes * 8, keep);
+	if (err)
+		return vmcf_error_prefix(err, "keep-bitmap from %s",
+					 s->describe);
+	/* A subset of RAM whatever the source says; nothing past nr. */
+	for (size_t i = 0; i < bytes; i++)
+		keep[i] &= ram[i];
+	return NULL;
+}
+
+static uint64_t popcount(const uint8_t *bits, size_t bytes)
+{
+	uint64_t n = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= bytes; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, bits + i, sizeof(w));
+		if (w)
+			n += (uint64_t)__builtin_popcountll(w);
+	}
+	for (; i < bytes; i++)
+		n += (uint64_t)__builtin_popcount(bits[i]);
+	return n;
+}
+
+struct scan {
 	struct bitmap_source *s;
-	const uint8_t *ram;
-	uint8_t *dump;
-	uint64_t max_pfn;
+	struct pfn_map *map;
+	bitmap_sink_fn sink;
+	void *sink_ctx;
 	const volatile sig_atomic_t *stop;
-	_Atomic uint64_t next_piece;
+	_Atomic uint64_t next_chunk;
+	_Atomic uint64_t ram_pages;
+	atomic_bool failed;
 	pthread_mutex_t lock;
 	struct vmcf_error *err;
 };
 
-static struct vmcf_error *fill_piece(struct fill *f, uint64_t start)
+static struct vmcf_error *scan_chunk(struct scan *sc, uint64_t chunk,
+				     uint8_t *ram, uint8_t *keep)
 {
-	uint64_t nr = f->max_pfn - start < PIECE_PFNS ? f->max_pfn - start :
-							 PIECE_PFNS;
-	uint64_t bytes = (nr + 7) / 8;
-	uint8_t *dst = f->dump + start / 8;
+	uint64_t start = chunk << PFN_MAP_CHUNK_SHIFT;
+	uint64_t nr = pfn_map_chunk_pfns(sc->map, chunk);
+	size_t bytes = (size_t)((nr + 7) / 8);
 	struct vmcf_error *err;
 
-	/* The last piece is read in whole bytes; bits past max_pfn go. */
-	err = bitmap_source_read(f->s, start, bytes * 8, dst);
+	err = bitmap_source_chunk(sc->s, start, nr, ram, keep);
+	if (!err && sc->sink)
+		err = sc->sink(sc->sink_ctx, start, nr, ram, keep);
 	if (err)
 		return err;
-	for (uint64_t i = 0; i < bytes; i++)
-		dst[i] &= f->ram[start / 8 + i];
-	if (start + bytes * 8 > f->max_pfn)
-		dst[bytes - 1] &= (uint8_t)((1u << (f->max_pfn % 8)) - 1);
+	pfn_map_set_count(sc->map, chunk, popcount(keep, bytes));
+	atomic_fetch_add(&sc->ram_pages, popcount(ram, bytes));
 	return NULL;
 }
 
-static void *fill_thread(void *arg)
+static void *scan_thread(void *arg)
 {
-	struct fill *f = arg;
+	struct scan *sc = arg;
+	uint8_t *ram = malloc(PFN_MAP_CHUNK_BYTES);
+	uint8_t *keep = malloc(PFN_MAP_CHUNK_BYTES);
+	struct vmcf_error *err = ram && keep ? NULL : &vmcf_enomem;
 
-	for (;;) {
-		uint64_t start = atomic_fetch_add(&f->next_piece, 1) * PIECE_PFNS;
-		struct vmcf_error *err;
+	while (!err && !atomic_load(&sc->failed) && !*sc->stop) {
+		uint64_t chunk = atomic_fetch_add(&sc->next_chunk, 1);
 
-		if (start >= f->max_pfn || *f->stop)
+		if (chunk >= pfn_map_nr_chunks(sc->map))
 			break;
-		err = fill_piece(f, start);
-		if (err) {
-			pthread_mutex_lock(&f->lock);
-			if (!f->err)
-				f->err = err;
-			else
-				vmcf_error_destroy(err);
-			pthread_mutex_unlock(&f->lock);
-			break;
-		}
-		pthread_mutex_lock(&f->lock);
-		err = f->err;
-		pthread_mutex_unlock(&f->lock);
-		if (err)
-			break;
+		err = scan_chunk(sc, chunk, ram, keep);
 	}
+	if (err) {
+		pthread_mutex_lock(&sc->lock);
+		if (!sc->err)
+			sc->err = err;
+		else
+			vmcf_error_destroy(err);
+		pthread_mutex_unlock(&sc->lock);
+		atomic_store(&sc->failed, true);
+	}
+	free(ram);
+	free(keep);
 	return NULL;
 }
 
-struct vmcf_error *bitmap_source_fill(struct bitmap_source *s,
-				      const uint8_t *ram_bitmap,
-				      uint8_t *dump_bitmap, uint64_t max_pfn,
+struct vmcf_error *bitmap_source_scan(struct bitmap_source *s,
+				      struct pfn_map *map,
 				      unsigned int nr_threads,
-				      const volatile sig_atomic_t *stop)
+				      const volatile sig_atomic_t *stop,
+				      bitmap_sink_fn sink, void *sink_ctx,
+				      uint64_t *ram_pages_ret)
 {
-	struct fill f = { .s = s, .ram = ram_bitmap, .dump = dump_bitmap,
-			  .max_pfn = max_pfn, .stop = stop };
-	pthread_t threads[64];
+	struct scan sc = { .s = s, .map = map, .sink = sink,
+			   .sink_ctx = sink_ctx, .stop = stop };
+	pthread_t threads[SCAN_MAX_THREADS];
 	unsigned int n = 0;
 
-	if (s->kind == BITMAP_SOURCE_NONE) {
-		memcpy(dump_bitmap, ram_bitmap, (max_pfn + 7) / 8);
-		return NULL;
-	}
-	pthread_mutex_init(&f.lock, NULL);
-	atomic_init(&f.next_piece, 0);
+	pthread_mutex_init(&sc.lock, NULL);
+	atomic_init(&sc.next_chunk, 0);
+	atomic_init(&sc.ram_pages, 0);
+	atomic_init(&sc.failed, false);
 	/*
 	 * The device and the userspace classifier (userspace_filter.h) both
 	 * take concurrent reads of different ranges.
 	 */
 	if (nr_threads < 1)
 		nr_threads = 1;
-	if (nr_threads > 64)
-		nr_threads = 64;
+	if (nr_threads > SCAN_MAX_THREADS)
+		nr_threads = SCAN_MAX_THREADS;
 	for (; n + 1 < nr_threads; n++) {
-		if (pthread_create(&threads[n], NULL, fill_thread, &f))
+		if (pthread_create(&threads[n], NULL, scan_thread, &sc))
 			break;
 	}
-	fill_thread(&f);
+	scan_thread(&sc);
 	while (n)
 		pthread_join(threads[--n], NULL);
-	pthread_mutex_destroy(&f.lock);
-	if (!f.err && *stop)
+	pthread_mutex_destroy(&sc.lock);
+	if (!sc.err && *stop)
 		return vmcf_error_create(EINTR, "interrupted");
-	return vmcf_error_prefix(f.err, "keep-bitmap from %s", s->describe);
+	if (sc.err)
+		return sc.err;
+	pfn_map_seal(map);
+	*ram_pages_ret = atomic_load(&sc.ram_pages);
+	return NULL;
 }

@@ -6,7 +6,8 @@
  *              capture-kernel module classifies the crashed kernel's pages.
  *   userspace  tools/userspace_filter.c walks the crashed kernel's mem_map
  *              in the vmcore itself (no module needed; slower).
- * Both are read in pieces of 2 Mi pfns, by several threads at once.
+ * Both are read in chunks of 1 Mi pfns (pfn_map.h), by several threads at
+ * once, and never held whole.
  *   none       every RAM page (every pfn in a PT_LOAD).
  *   auto       the device if it opens, else the userspace classifier when
  *              the level excludes classes (-d above 1), else none.  A device
@@ -26,6 +27,7 @@
 #include <stdint.h>
 
 #include "elfcore.h"
+#include "pfn_map.h"
 #include "vmcf_error.h"
 
 /*
@@ -84,16 +86,35 @@ struct vmcf_error *bitmap_source_read(struct bitmap_source *s,
 				      uint8_t *bits);
 
 /*
- * Fills dump_bitmap (max_pfn bits) piece by piece, ANDed with ram_bitmap
- * so it is a subset of bitmap 1 whatever the source says, by nr_threads
- * threads at once.  Stops early with EINTR if *stop
- * becomes true.
+ * RAM bits (from the PT_LOADs) and keep bits (from the source, ANDed with
+ * RAM so they are a subset of bitmap 1 whatever the source says) of pfns
+ * [start_pfn, start_pfn + nr); start_pfn a multiple of 1024.  Each gets
+ * (nr + 7) / 8 bytes, bits past nr are 0.  Thread-safe.
  */
-struct vmcf_error *bitmap_source_fill(struct bitmap_source *s,
-				      const uint8_t *ram_bitmap,
-				      uint8_t *dump_bitmap, uint64_t max_pfn,
+struct vmcf_error *bitmap_source_chunk(struct bitmap_source *s,
+				       uint64_t start_pfn, uint64_t nr,
+				       uint8_t *ram, uint8_t *keep);
+
+/* Where the first pass puts each chunk's bits (the output files). */
+typedef struct vmcf_error *(*bitmap_sink_fn)(void *ctx, uint64_t start_pfn,
+					     uint64_t nr, const uint8_t *ram,
+					     const uint8_t *keep);
+
+/*
+ * The first pass: for every chunk of map (PFN_MAP_CHUNK_PFNS pfns), by
+ * nr_threads threads at once, gets its bits with bitmap_source_chunk(),
+ * hands them to sink (may be NULL; called from any of the threads, for
+ * each chunk once, in no order), and sets the chunk's count in map; then
+ * seals map.  *ram_pages_ret gets the number of RAM pfns.  Stops early
+ * with EINTR if *stop becomes true, or at the first error.  Memory: two
+ * chunks of bits (256 KiB) per thread.
+ */
+struct vmcf_error *bitmap_source_scan(struct bitmap_source *s,
+				      struct pfn_map *map,
 				      unsigned int nr_threads,
-				      const volatile sig_atomic_t *stop);
+				      const volatile sig_atomic_t *stop,
+				      bitmap_sink_fn sink, void *sink_ctx,
+				      uint64_t *ram_pages_ret);
 
 /* Pages per class over [start_pfn, end_pfn), by enum vmcf_class_id. */
 struct vmcf_error *bitmap_source_counts(struct bitmap_source *s,

@@ -29,14 +29,15 @@ struct elf_writer {
 	bool renamed;
 	uint32_t page_size;
 	uint64_t max_pfn;
-	uint64_t chunk_pfns;
 	bool zero_holes;
 	struct elf_vrange *vranges;
 	size_t nr_vranges;
 	struct elf_vrange *aliases;
 	size_t nr_aliases;
-	uint64_t *slot_base;	/* nr_chunks + 1 entries */
-	uint64_t nr_chunks;
+	/* Slots before each chunk of the map: nr_map_chunks + 1 entries. */
+	uint64_t *map_slots;
+	uint64_t nr_map_chunks;
+	uint64_t nr_chunks;	/* of PFN_MAP_BLOCK_PFNS, for put_chunk() */
 	uint64_t nr_slots;	/* for chunks, then alias_slots more */
 	uint64_t alias_slots;
 	uint64_t notes_offset;
@@ -97,32 +98,23 @@ static bool bit(const uint8_t *bm, uint64_t pfn)
 	return bm[pfn >> 3] & (1u << (pfn & 7));
 }
 
-/* Header slots chunk c may need: see elf_writer.h. */
-static uint64_t chunk_slots(const struct elf_writer *w, const uint8_t *bm,
-			    uint64_t c)
+/* Header slots a chunk may need: see elf_writer.h. */
+uint64_t elf_writer_block_slots(const void *ctx, const uint8_t *bm,
+				uint64_t nr_pfns)
 {
-	uint64_t start = c * w->chunk_pfns, end = start + w->chunk_pfns;
-	uint64_t runs = 0, pages = 0, pfn = start;
+	const struct elf_writer *w = ctx;
+	uint64_t runs = 0, pages = 0, pfn = 0;
 	bool prev = false;
 
-	if (end > w->max_pfn)
-		end = w->max_pfn;
-	for (; pfn < end && pfn % 8; pfn++) {
-		bool b = bit(bm, pfn);
-
-		runs += b && !prev;
-		pages += b;
-		prev = b;
-	}
 	/* Whole bytes: a run starts at each set bit whose lower one is clear. */
-	for (; pfn + 8 <= end; pfn += 8) {
+	for (; pfn + 8 <= nr_pfns; pfn += 8) {
 		unsigned int b = bm[pfn >> 3];
 
 		runs += (uint64_t)__builtin_popcount(b & ~((b << 1) | prev) & 0xff);
 		pages += (uint64_t)__builtin_popcount(b);
 		prev = b >> 7;
 	}
-	for (; pfn < end; pfn++) {
+	for (; pfn < nr_pfns; pfn++) {
 		bool b = bit(bm, pfn);
 
 		runs += b && !prev;
@@ -188,30 +180,61 @@ static struct vmcf_error *fill_zero(struct elf_writer *w, uint64_t offset,
 	return err;
 }
 
+/*
+ * Alias slots in map chunk k (loaded in cur): an alias repeats at most
+ * every PT_LOAD of the chunks (blocks) it covers.
+ */
+static uint64_t alias_slots(const struct elf_writer *w,
+			    const struct pfn_cursor *cur, uint64_t k)
+{
+	uint64_t base = k * PFN_MAP_BLOCKS, n = 0;
+
+	for (size_t i = 0; i < w->nr_aliases; i++) {
+		const struct elf_vrange *a = &w->aliases[i];
+		uint64_t first = a->paddr / w->page_size / PFN_MAP_BLOCK_PFNS;
+		uint64_t end = (a->paddr + a->size) / w->page_size /
+			       PFN_MAP_BLOCK_PFNS + 1;
+
+		if (first < base)
+			first = base;
+		if (end > base + PFN_MAP_BLOCKS)
+			end = base + PFN_MAP_BLOCKS;
+		if (first < end)
+			n += cur->aux[end - base] - cur->aux[first - base];
+	}
+	return n;
+}
+
+/* Counts the slots, a chunk of the map at a time, skipping empty ones. */
 static struct vmcf_error *plan(struct elf_writer *w,
 			       const struct elf_writer_params *p)
 {
+	struct pfn_cursor cur;
+	struct vmcf_error *err;
 	uint64_t slots = 0;
 
-	w->nr_chunks = (p->max_pfn + p->chunk_pfns - 1) / p->chunk_pfns;
-	w->slot_base = malloc((w->nr_chunks + 1) * sizeof(w->slot_base[0]));
-	if (!w->slot_base)
+	w->nr_chunks = (p->max_pfn + PFN_MAP_BLOCK_PFNS - 1) /
+		       PFN_MAP_BLOCK_PFNS;
+	w->nr_map_chunks = pfn_map_nr_chunks(p->map);
+	w->map_slots = malloc((w->nr_map_chunks + 1) * sizeof(w->map_slots[0]));
+	if (!w->map_slots)
 		return &vmcf_enomem;
-	for (uint64_t c = 0; c < w->nr_chunks; c++) {
-		w->slot_base[c] = slots;
-		slots += chunk_slots(w, p->dump_bitmap, c);
+	err = pfn_cursor_init(&cur, p->map, elf_writer_block_slots, w);
+	for (uint64_t k = 0; !err && k < w->nr_map_chunks; k++) {
+		w->map_slots[k] = slots;
+		if (!pfn_map_chunk_count(p->map, k))
+			continue;
+		err = pfn_cursor_load(&cur, k);
+		if (err)
+			break;
+		slots += cur.aux[PFN_MAP_BLOCKS];
+		w->alias_slots += alias_slots(w, &cur, k);
 	}
-	w->slot_base[w->nr_chunks] = slots;
+	pfn_cursor_deinit(&cur);
+	if (err)
+		return err;
+	w->map_slots[w->nr_map_chunks] = slots;
 	w->nr_slots = slots;
-	/* An alias repeats at most every PT_LOAD of the chunks it covers. */
-	for (size_t i = 0; i < w->nr_aliases; i++) {
-		const struct elf_vrange *a = &w->aliases[i];
-		uint64_t first = a->paddr / p->page_size / p->chunk_pfns;
-		uint64_t end = (a->paddr + a->size) / p->page_size / p->chunk_pfns + 1;
-
-		for (uint64_t c = first; c < end && c < w->nr_chunks; c++)
-			w->alias_slots += w->slot_base[c + 1] - w->slot_base[c];
-	}
 	/* Slot 0 is the PT_NOTE. */
 	w->notes_offset = EHDR_SIZE + (1 + slots + w->alias_slots) * PHDR_SIZE;
 	w->notes_size = p->notes_size;
@@ -223,12 +246,11 @@ static struct vmcf_error *plan(struct elf_writer *w,
 static struct vmcf_error *check_params(const struct elf_writer_params *p)
 {
 	if (p->page_size < 4096 || (p->page_size & (p->page_size - 1)) ||
-	    !p->max_pfn || !p->chunk_pfns || !p->dump_bitmap ||
+	    !p->max_pfn || !p->map || pfn_map_max_pfn(p->map) != p->max_pfn ||
 	    (p->notes_size && !p->notes))
 		return vmcf_error_create(EINVAL,
-					 "ELF writer: page size %" PRIu32 ", max_pfn 0x%" PRIx64 ", chunk %" PRIu64 " pfns, bitmap, notes: invalid",
-					 p->page_size, p->max_pfn,
-					 p->chunk_pfns);
+					 "ELF writer: page size %" PRIu32 ", max_pfn 0x%" PRIx64 ", pfn map, notes: invalid",
+					 p->page_size, p->max_pfn);
 	return NULL;
 }
 
@@ -264,7 +286,6 @@ struct vmcf_error *elf_writer_create_path(const char *path,
 	w->fd = -1;
 	w->page_size = p->page_size;
 	w->max_pfn = p->max_pfn;
-	w->chunk_pfns = p->chunk_pfns;
 	w->zero_holes = p->zero_holes;
 	w->path = strdup(path);
 	w->tmp_path = malloc(strlen(path) + sizeof(".incomplete"));
@@ -313,7 +334,7 @@ void elf_writer_destroy(struct elf_writer *w)
 	free(w->tmp_path);
 	free(w->vranges);
 	free(w->aliases);
-	free(w->slot_base);
+	free(w->map_slots);
 	free(w);
 }
 
@@ -397,11 +418,13 @@ static struct vmcf_error *plan_run(struct chunk_plan *cp, bool zero_holes,
 	return seg < end ? emit(cp, pages, seg, end, end) : NULL;
 }
 
-struct vmcf_error *elf_writer_put_chunk(struct elf_writer *w, uint64_t chunk,
+struct vmcf_error *elf_writer_put_chunk(struct elf_writer *w,
+					const struct pfn_cursor *cur,
+					uint64_t chunk,
 					const struct elf_page *pages, size_t nr,
 					void *scratch, uint64_t *bytes_ret)
 {
-	uint64_t room, base;
+	uint64_t room, base, first_slot, b = chunk % PFN_MAP_BLOCKS;
 	struct chunk_plan cp = { .scratch = scratch,
 				 .page_size = w->page_size };
 	struct vmcf_error *err = NULL;
@@ -412,7 +435,13 @@ struct vmcf_error *elf_writer_put_chunk(struct elf_writer *w, uint64_t chunk,
 		*bytes_ret = 0;
 	if (chunk >= w->nr_chunks || !nr)
 		return NULL;
-	room = w->slot_base[chunk + 1] - w->slot_base[chunk];
+	if (cur->chunk != chunk / PFN_MAP_BLOCKS ||
+	    cur->weight != elf_writer_block_slots || cur->weight_ctx != w)
+		return vmcf_error_create(EINVAL,
+					 "ELF writer: chunk %" PRIu64 " put without its map chunk's slots",
+					 chunk);
+	first_slot = w->map_slots[chunk / PFN_MAP_BLOCKS] + cur->aux[b];
+	room = cur->aux[b + 1] - cur->aux[b];
 	cp.room = room;
 	cp.segs = malloc((room ? room : 1) * sizeof(cp.segs[0]));
 	if (!cp.segs)
@@ -444,7 +473,7 @@ struct vmcf_error *elf_writer_put_chunk(struct elf_writer *w, uint64_t chunk,
 	}
 	if (!err)
 		err = pwrite_all(w, ph, cp.nr * PHDR_SIZE,
-				 EHDR_SIZE + (1 + w->slot_base[chunk]) * PHDR_SIZE);
+				 EHDR_SIZE + (1 + first_slot) * PHDR_SIZE);
 	if (!err && bytes_ret)
 		*bytes_ret = cp.data_pages * w->page_size;
 	free(ph);
@@ -789,7 +818,7 @@ static struct vmcf_error *check_set(struct kdump_reader **readers, size_t nr)
 	return NULL;
 }
 
-#define CONVERT_CHUNK	1024
+#define CONVERT_CHUNK	PFN_MAP_BLOCK_PFNS
 
 static bool all_zero(const unsigned char *p, size_t n)
 {
@@ -802,6 +831,7 @@ static bool all_zero(const unsigned char *p, size_t n)
 
 static struct vmcf_error *convert_pages(struct kdump_set *set,
 					struct elf_writer *w,
+					const struct pfn_map *map,
 					const uint8_t *bm, uint64_t *pages_ret)
 {
 	const struct kdump_reader_info *in = kdump_reader_info(set->readers[0]);
@@ -810,13 +840,17 @@ static struct vmcf_error *convert_pages(struct kdump_set *set,
 	unsigned char *scratch = malloc(CONVERT_CHUNK * ps);
 	struct elf_page *pages = malloc(CONVERT_CHUNK * sizeof(*pages));
 	struct vmcf_error *err = NULL;
+	struct pfn_cursor cur;
 
 	*pages_ret = 0;
-	if (!in_buf || !scratch || !pages)
+	err = pfn_cursor_init(&cur, map, elf_writer_block_slots, w);
+	if (!err && (!in_buf || !scratch || !pages))
 		err = &vmcf_enomem;
 	for (uint64_t c = 0; !err && c * CONVERT_CHUNK < in->max_pfn; c++) {
 		uint64_t start = c * CONVERT_CHUNK;
 		size_t nr = 0;
+
+		err = pfn_cursor_load(&cur, c / PFN_MAP_BLOCKS);
 
 		for (uint64_t pfn = start; pfn < start + CONVERT_CHUNK &&
 		     pfn < in->max_pfn && !err; pfn++) {
@@ -829,10 +863,11 @@ static struct vmcf_error *convert_pages(struct kdump_set *set,
 			nr++;
 		}
 		if (!err)
-			err = elf_writer_put_chunk(w, c, pages, nr, scratch,
-						   NULL);
+			err = elf_writer_put_chunk(w, &cur, c, pages, nr,
+						   scratch, NULL);
 		*pages_ret += nr;
 	}
+	pfn_cursor_deinit(&cur);
 	free(in_buf);
 	free(scratch);
 	free(pages);
@@ -848,6 +883,7 @@ struct vmcf_error *elf_convert_kdump(struct kdump_reader **readers, size_t nr,
 	struct elf_writer_params p = { 0 };
 	struct elf_writer *w = NULL;
 	struct elf_vrange direct, image;
+	struct pfn_map *map = NULL;
 	struct vmcf_error *err;
 	uint8_t *bm = NULL;
 	void *page = NULL;
@@ -861,28 +897,31 @@ struct vmcf_error *elf_convert_kdump(struct kdump_reader **readers, size_t nr,
 		err = &vmcf_enomem;
 		goto out;
 	}
+	/* Not a capture kernel's job: the bitmap is held whole here. */
 	err = present_bitmap(&set, bm, page, missing_ret);
+	if (!err)
+		err = pfn_map_create_bitmap(bm, in->max_pfn, false, &map);
 	if (err)
 		goto out;
 	virtual_ranges(&set, &p, &direct, &image);
 	p.page_size = in->page_size;
 	p.max_pfn = in->max_pfn;
-	p.dump_bitmap = bm;
+	p.map = map;
 	p.notes = in->notes;
 	p.notes_size = in->notes_size;
-	p.chunk_pfns = CONVERT_CHUNK;
 	/* A dump without zero pages (-d 1) stays without them. */
 	p.zero_holes = in->dump_level & 1;
 	err = elf_writer_create_path(path, &p, &w);
 	if (err)
 		goto out;
-	err = convert_pages(&set, w, bm, pages_ret);
+	err = convert_pages(&set, w, map, bm, pages_ret);
 	if (!err)
 		err = elf_writer_finish(w, true);
 	else
 		vmcf_error_destroy(elf_writer_finish(w, false));
 out:
 	elf_writer_destroy(w);
+	pfn_map_destroy(map);
 	free(bm);
 	free(page);
 	return err;

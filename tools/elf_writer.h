@@ -17,9 +17,12 @@
  * costs no space and still reads as zeros; runs of fewer than
  * ELF_ZERO_RUN_MIN zero pages inside a run are written out instead, which
  * bounds the number of headers.  The pfn space is cut into chunks of
- * chunk_pfns; chunk i owns a fixed range of header slots, sized from the
- * dump bitmap alone (runs + pages / (ELF_ZERO_RUN_MIN + 1)), so threads
- * never coordinate on headers.  finish() compacts the used slots (merging
+ * PFN_MAP_BLOCK_PFNS; chunk i owns a fixed range of header slots, sized
+ * from the dump bitmap alone (runs + pages / (ELF_ZERO_RUN_MIN + 1)), so
+ * threads never coordinate on headers.  The writer keeps the first slot of
+ * each chunk of the pfn map (PFN_MAP_CHUNK_PFNS, 8 bytes per 4 GiB), and a
+ * thread finds its chunk's slots from that and the bits of the map chunk
+ * it has at hand (a cursor).  finish() compacts the used slots (merging
  * neighbours that are contiguous in memory and file) and writes the final
  * e_phnum (PN_XNUM past 65534).  Kernel image aliases (see
  * elf_writer_params) go last, in slots reserved from the same count for the
@@ -37,6 +40,7 @@
 
 #include "elfcore.h"
 #include "kdump_reader.h"
+#include "pfn_map.h"
 #include "vmcf_error.h"
 
 #define ELF_ZERO_RUN_MIN	8
@@ -52,7 +56,7 @@ struct elf_writer_params {
 	uint32_t page_size;
 	uint64_t max_pfn;
 	/* The pfns that will be put; read during create only. */
-	const uint8_t *dump_bitmap;
+	const struct pfn_map *map;
 	const void *notes;
 	size_t notes_size;
 	/* p_vaddr of each PT_LOAD; 0 where no range covers it.  Copied. */
@@ -66,8 +70,6 @@ struct elf_writer_params {
 	 */
 	const struct elf_vrange *aliases;
 	size_t nr_aliases;
-	/* Pfns per chunk for elf_writer_put_chunk(). */
-	uint64_t chunk_pfns;
 	bool zero_holes;
 };
 
@@ -87,11 +89,22 @@ struct vmcf_error *elf_writer_create_path(const char *path,
 void elf_writer_destroy(struct elf_writer *w);
 
 /*
- * Writes every dumped page of chunk (pfns [chunk * chunk_pfns, +chunk_pfns)),
- * ascending; scratch holds chunk_pfns pages.  *bytes_ret (may be NULL)
- * gets the bytes of page data written.  Thread-safe across chunks.
+ * Header slots a block of the map takes (a pfn_block_weight_fn, ctx the
+ * writer): cursors passed to put_chunk() must be made with it.
  */
-struct vmcf_error *elf_writer_put_chunk(struct elf_writer *w, uint64_t chunk,
+uint64_t elf_writer_block_slots(const void *w, const uint8_t *bits,
+				uint64_t nr_pfns);
+
+/*
+ * Writes every dumped page of chunk (pfns [chunk * PFN_MAP_BLOCK_PFNS,
+ * + PFN_MAP_BLOCK_PFNS)), ascending; cur has the map chunk of those pfns
+ * loaded, with elf_writer_block_slots() as its weight; scratch holds
+ * PFN_MAP_BLOCK_PFNS pages.  *bytes_ret (may be NULL) gets the bytes of
+ * page data written.  Thread-safe across chunks.
+ */
+struct vmcf_error *elf_writer_put_chunk(struct elf_writer *w,
+					const struct pfn_cursor *cur,
+					uint64_t chunk,
 					const struct elf_page *pages, size_t nr,
 					void *scratch, uint64_t *bytes_ret);
 

@@ -594,6 +594,31 @@ void elfcore_ram_bitmap(const struct elfcore *core, uint8_t *bitmap,
 	}
 }
 
+void elfcore_ram_bits(const struct elfcore *core, uint64_t start_pfn,
+		      uint64_t nr_pfns, uint8_t *bits)
+{
+	uint64_t end = start_pfn + nr_pfns;
+	size_t i;
+
+	memset(bits, 0, (size_t)((nr_pfns + 7) / 8));
+	if (start_pfn >= core->max_pfn)
+		return;
+	for (i = first_load_ending_after(core, start_pfn * core->page_size);
+	     i < core->nr_loads; i++) {
+		const struct elfcore_load *l = &core->loads[i];
+		uint64_t first = l->paddr / core->page_size;
+		uint64_t last = (l->paddr + l->memsz - 1) / core->page_size;
+
+		if (first >= end)
+			break;
+		if (first < start_pfn)
+			first = start_pfn;
+		if (last >= end)
+			last = end - 1;
+		set_bits(bits, first - start_pfn, last - start_pfn);
+	}
+}
+
 struct vmcf_error *elfcore_phys_base(const struct elfcore *core,
 				     uint64_t *phys_base_ret)
 {

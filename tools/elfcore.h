@@ -128,6 +128,13 @@ void elfcore_ram_bitmap(const struct elfcore *core, uint8_t *bitmap,
 			uint64_t nr_pfns);
 
 /*
+ * The same for pfns [start_pfn, start_pfn + nr_pfns) only: bit i of bits is
+ * pfn start_pfn + i; all (nr_pfns + 7) / 8 bytes are written.
+ */
+void elfcore_ram_bits(const struct elfcore *core, uint64_t start_pfn,
+		      uint64_t nr_pfns, uint8_t *bits);
+
+/*
  * phys_base for the dump header: NUMBER(phys_base) from VMCOREINFO, else
  * derived from the kernel text PT_LOAD (paddr - (vaddr - __START_KERNEL_map)),
  * else ENOENT.

@@ -4,18 +4,37 @@
  * drgn/libkdumpfile and makedumpfile read.  See
  * /work/shared/reference/kdump-compressed-format.md for the layout.
  *
- * The layout is fixed when the writer is created: the bitmaps say which pfns
- * are dumped, so every page descriptor's place is known up front (the rank
- * of its pfn among the set bits of bitmap 2).  Page data then goes wherever
- * an atomic counter says, so any number of threads can put pages in any
- * order.  Sequence:
+ * The layout is fixed before the first page is put: the bitmaps say which
+ * pfns are dumped, so every page descriptor's place is known up front (the
+ * rank of its pfn among the set bits of bitmap 2).  Page data then goes
+ * wherever an atomic counter says, so any number of threads can put pages
+ * in any order.  Two ways to get there:
  *
- *	kdump_writer_create()		headers and bitmaps, marked INCOMPLETE
+ *	kdump_writer_create()		with both bitmaps whole in memory:
+ *					headers and bitmaps, marked INCOMPLETE
  *	kdump_writer_put_page() ...	from any thread, any order
+ *
+ * or, without ever holding a bitmap (vmcore-dump, for machines of many
+ * TiB; see pfn_map.h):
+ *
+ *	kdump_writer_open()		nothing but the stream's headers yet
+ *	kdump_writer_put_bitmaps() ...	both bitmaps, a piece at a time
+ *	kdump_writer_start()		the range and its number of pages:
+ *					headers, marked INCOMPLETE
+ *	kdump_writer_put_descs_at() ...	from any thread, with each batch's
+ *					descriptor index from the caller
+ *
+ * and then
+ *
  *	kdump_writer_finish()		INCOMPLETE cleared, once all pages are in
  * or, on failure (ENOSPC, a read error that ends the dump):
  *	kdump_writer_mark_incomplete()	the file stays readable, flagged
  *	kdump_writer_destroy()
+ *
+ * Memory: a writer from create() copies bitmap 2 (max_pfn / 8 bytes) and a
+ * rank table (an eighth of that); one from open() holds neither, only its
+ * headers and the list of descriptor ranges put so far (a few per thread
+ * putting pages), whatever the size of the dump.
  *
  * Descriptors of pages never put stay zero (offset 0 = missing), so an
  * incomplete file still opens and every page that was put reads back.
@@ -73,9 +92,10 @@ struct kdump_writer_params {
 	/* One past the highest pfn (max_mapnr_64). */
 	uint64_t max_pfn;
 	/*
-	 * Bitmap 1 (pfn is RAM) and bitmap 2 (pfn is in the dump), each at
-	 * least kdump_bitmap_bytes(max_pfn) bytes.  Copied; bitmap 2 must be
-	 * a subset of bitmap 1.
+	 * kdump_writer_create() only (open() takes them piece by piece): bitmap
+	 * 1 (pfn is RAM) and bitmap 2 (pfn is in the dump), each at least
+	 * kdump_bitmap_bytes(max_pfn) bytes.  Read during create(); bitmap 2
+	 * must be a subset of bitmap 1.
 	 */
 	const uint8_t *ram_bitmap;
 	const uint8_t *dump_bitmap;
@@ -115,7 +135,8 @@ struct kdump_writer_params {
 	bool zero_page;
 	/*
 	 * One file of a --split set: descriptors and data only for the dumped
-	 * pfns in [start_pfn, end_pfn); headers and bitmaps are whole.
+	 * pfns in [start_pfn, end_pfn); headers and bitmaps are whole.  The
+	 * range is for create(); open() gets it at start().
 	 */
 	bool split;
 	uint64_t start_pfn;
@@ -164,6 +185,63 @@ struct vmcf_error *kdump_writer_create_path(const char *path,
 					    const struct kdump_writer_params *params,
 					    struct kdump_writer **writer_ret);
 
+/*
+ * The first step without bitmaps in memory: checks params (the bitmaps
+ * and the split range are not looked at), and writes the flattened
+ * stream's headers; a file gets its headers at start().  open_path() is
+ * to open() what create_path() is to create(); its file is also readable
+ * (kdump_writer_read_keep()), and pieces of bitmap that are all zeros are
+ * left as holes in it.
+ */
+struct vmcf_error *kdump_writer_open(int fd,
+				     const struct kdump_writer_params *params,
+				     struct kdump_writer **writer_ret);
+struct vmcf_error *kdump_writer_open_path(const char *path,
+					  const struct kdump_writer_params *params,
+					  struct kdump_writer **writer_ret);
+
+/*
+ * Writes bits for pfns [start_pfn, start_pfn + nr) of both bitmaps
+ * (start_pfn a multiple of 8; ram and keep hold (nr + 7) / 8 bytes each,
+ * bit 0 of byte 0 is start_pfn).  Before start() only; thread-safe, any
+ * order.  EINVAL if keep has a bit that ram lacks.
+ */
+struct vmcf_error *kdump_writer_put_bitmaps(struct kdump_writer *w,
+					    uint64_t start_pfn, uint64_t nr,
+					    const uint8_t *ram,
+					    const uint8_t *keep);
+
+/*
+ * Reads back bitmap 2 for pfns [start_pfn, start_pfn + nr) (as for
+ * put_bitmaps()) from the file, not from memory: the page cache has it.
+ * Not for flattened streams, nor for an fd that is not readable.
+ * Thread-safe.
+ */
+struct vmcf_error *kdump_writer_read_keep(struct kdump_writer *w,
+					  uint64_t start_pfn, uint64_t nr,
+					  uint8_t *bits);
+
+/*
+ * Fixes the layout once every piece of bitmap is written: this file
+ * describes the dumped pfns of [start_pfn, end_pfn) (all of [0, max_pfn)
+ * unless params->split), nr_descs of them, of which rank_start are
+ * dumped pfns before start_pfn.  Writes the headers (status INCOMPLETE),
+ * extends the file over the descriptors, writes the zero page.
+ */
+struct vmcf_error *kdump_writer_start(struct kdump_writer *w,
+				      uint64_t start_pfn, uint64_t end_pfn,
+				      uint64_t rank_start, uint64_t nr_descs);
+
+/* Whether start() was done (create() does it). */
+bool kdump_writer_started(const struct kdump_writer *w);
+
+/*
+ * destroy(), and if the writer made its file (create_path(), open_path()),
+ * removes it: for a dump that failed before start(), whose file has
+ * bitmaps but no headers.
+ */
+void kdump_writer_discard(struct kdump_writer *w);
+
 /* Frees the writer; does not finish it.  Closes only an fd it opened. */
 void kdump_writer_destroy(struct kdump_writer *w);
 
@@ -174,7 +252,9 @@ const struct kdump_layout *kdump_writer_layout(const struct kdump_writer *w);
 /*
  * Index of pfn's descriptor in this file: the number of set bits of bitmap
  * 2 in [start_pfn, pfn).  KDUMP_NO_DESC if pfn is not dumped in this file.
- * O(1): a prefix count per 512 pfns plus at most 8 popcounts.
+ * O(1): a prefix count per 512 pfns plus at most 8 popcounts.  Needs the
+ * bitmap in memory: a writer from open() answers KDUMP_NO_DESC, and its
+ * pages go in with kdump_writer_put_descs_at() alone.
  */
 uint64_t kdump_writer_desc_index(const struct kdump_writer *w, uint64_t pfn);
 
@@ -226,6 +306,18 @@ struct vmcf_error *kdump_writer_put_descs(struct kdump_writer *w,
 					  const struct kdump_page_ref *pages,
 					  size_t nr);
 
+/*
+ * The same without bitmap 2 in memory: the caller says that pages[0] has
+ * first_rank dumped pfns before it in the whole of bitmap 2, and vouches
+ * that pages[] are the dumped pfns that follow (pfn_cursor_rank() of the
+ * same bitmap).  The writer checks what it can: the range, the order, the
+ * sizes, the reserved data, and that no descriptor is put twice (EEXIST).
+ */
+struct vmcf_error *kdump_writer_put_descs_at(struct kdump_writer *w,
+					     uint64_t first_rank,
+					     const struct kdump_page_ref *pages,
+					     size_t nr);
+
 /* Pages (descriptors) put so far, and the file's end offset so far. */
 uint64_t kdump_writer_pages_done(const struct kdump_writer *w);
 uint64_t kdump_writer_data_end(const struct kdump_writer *w);
@@ -259,5 +351,18 @@ struct vmcf_error *kdump_writer_mark_incomplete(struct kdump_writer *w);
  */
 void kdump_split_ranges(const uint8_t *dump_bitmap, uint64_t max_pfn,
 			unsigned int nr_files, uint64_t *bounds_ret);
+
+/* Dumped pfns below pfn (pfn <= max_pfn). */
+typedef struct vmcf_error *(*kdump_rank_fn)(void *ctx, uint64_t pfn,
+					    uint64_t *rank_ret);
+
+/*
+ * The same from a rank function instead of the bitmap: a few dozen calls
+ * per bound, at multiples of KDUMP_SPLIT_ALIGN and at max_pfn.
+ */
+struct vmcf_error *kdump_split_ranges_rank(kdump_rank_fn rank, void *ctx,
+					   uint64_t max_pfn,
+					   unsigned int nr_files,
+					   uint64_t *bounds_ret);
 
 #endif /* VMCF_KDUMP_WRITER_H */

@@ -17,6 +17,10 @@
 #include <unistd.h>
 
 #define C			PIPELINE_CHUNK_PFNS
+
+/* A chunk is one block of the pfn map: its rank is at hand in a cursor. */
+_Static_assert(PIPELINE_CHUNK_PFNS == PFN_MAP_BLOCK_PFNS,
+	       "pipeline chunks and pfn map blocks differ");
 #define PROC_SUPER_MAGIC	0x9fa0
 #define MAX_THREADS		256
 
@@ -70,6 +74,7 @@ struct worker {
 	const unsigned char **ptrs;
 	struct kdump_page_ref *refs;
 	struct elf_page *epages;
+	struct pfn_cursor cur;		/* keep bits of the current map chunk */
 	void *maps[C];
 	size_t map_sizes[C];
 	size_t nr_maps;
@@ -273,19 +278,23 @@ static struct vmcf_error *load_extent(struct worker *wk, size_t i, size_t j)
 	return NULL;
 }
 
-/* Lists the dumped pfns of [start, end) and where their pages are. */
+/*
+ * Lists the dumped pfns of [start, end) (within the cursor's chunk) and
+ * where their pages are.
+ */
 static size_t list_pfns(struct worker *wk, uint64_t start, uint64_t end)
 {
-	const uint8_t *bm = wk->pl->p->dump_bitmap;
+	const uint8_t *bm = wk->cur.bits;
+	uint64_t base = wk->cur.chunk << PFN_MAP_CHUNK_SHIFT;
 	size_t n = 0;
 
-	for (uint64_t pfn = start; pfn < end; pfn++) {
-		if (!(pfn & 7) && pfn + 8 <= end && !bm[pfn >> 3]) {
-			pfn += 7;
+	for (uint64_t i = start - base; i < end - base; i++) {
+		if (!(i & 7) && i + 8 <= end - base && !bm[i >> 3]) {
+			i += 7;
 			continue;
 		}
-		if (bm[pfn >> 3] & (1u << (pfn & 7)))
-			wk->pfns[n++] = pfn;
+		if (bm[i >> 3] & (1u << (i & 7)))
+			wk->pfns[n++] = base + i;
 	}
 	for (size_t i = 0; i < n; i++)
 		wk->kinds[i] = (unsigned char)elfcore_page_lookup(
@@ -306,9 +315,19 @@ static struct vmcf_error *load_chunk(struct worker *wk, uint64_t start,
 				     uint64_t end, size_t *nr_ret)
 {
 	const struct elfcore *core = wk->pl->p->core;
-	size_t n = list_pfns(wk, start, end), i = 0, j;
+	uint64_t map_chunk = start >> PFN_MAP_CHUNK_SHIFT;
+	size_t n, i = 0, j;
 	size_t ps = wk->pl->ps;
 	struct vmcf_error *err = NULL;
+
+	*nr_ret = 0;
+	/* Most of a sparse physical address space is skipped here. */
+	if (!pfn_map_chunk_count(wk->pl->p->map, map_chunk))
+		return NULL;
+	err = pfn_cursor_load(&wk->cur, map_chunk);
+	if (err)
+		return err;
+	n = list_pfns(wk, start, end);
 
 	while (i < n && !err) {
 		switch (wk->kinds[i]) {
@@ -396,7 +415,10 @@ static struct vmcf_error *put_kdump(struct worker *wk, struct job *job,
 		if (wk->is_data[i])
 			wk->refs[i].offset += base;
 	}
-	return kdump_writer_put_descs(w, wk->refs, n);
+	/* No dumped pfn between the chunk's start and its first one. */
+	return kdump_writer_put_descs_at(w, pfn_cursor_rank(&wk->cur,
+							    wk->pfns[0]),
+					 wk->refs, n);
 }
 
 static struct vmcf_error *put_elf(struct worker *wk, uint64_t chunk, size_t n)
@@ -414,8 +436,8 @@ static struct vmcf_error *put_elf(struct worker *wk, uint64_t chunk, size_t n)
 	}
 	/* ELF pages are raw: the bucket is charged for all of them. */
 	throttle(pl, (uint64_t)n * pl->ps);
-	err = elf_writer_put_chunk(pl->p->elf, chunk, wk->epages, n, wk->out,
-				   &written);
+	err = elf_writer_put_chunk(pl->p->elf, &wk->cur, chunk, wk->epages, n,
+				   wk->out, &written);
 	wk->st.bytes_out += written;
 	return err;
 }
@@ -475,6 +497,7 @@ static void *worker_main(void *arg)
 static struct vmcf_error *worker_init(struct worker *wk, struct pipeline *pl,
 				      unsigned int id)
 {
+	struct vmcf_error *err;
 	size_t ps = pl->ps;
 
 	wk->pl = pl;
@@ -492,12 +515,18 @@ static struct vmcf_error *worker_init(struct worker *wk, struct pipeline *pl,
 	if (!wk->in || !wk->out || !wk->pfns || !wk->offs || !wk->kinds ||
 	    !wk->is_data || !wk->ptrs || !wk->refs || !wk->epages)
 		return &vmcf_enomem;
-	return compressor_create(pl->p->compression, ps, &wk->comp);
+	err = pfn_cursor_init(&wk->cur, pl->p->map,
+			      pl->p->elf ? elf_writer_block_slots : NULL,
+			      pl->p->elf);
+	if (!err)
+		err = compressor_create(pl->p->compression, ps, &wk->comp);
+	return err;
 }
 
 static void worker_deinit(struct worker *wk)
 {
 	compressor_destroy(wk->comp);
+	pfn_cursor_deinit(&wk->cur);
 	free(wk->in);
 	free(wk->out);
 	free(wk->pfns);
@@ -531,6 +560,11 @@ static struct vmcf_error *make_jobs(struct pipeline *pl)
 			job->start = l->start_pfn;
 			job->end = l->end_pfn;
 		}
+		/* A chunk must not straddle two chunks of the map. */
+		if (job->start % C && job->start != job->end)
+			return vmcf_error_create(EINVAL,
+						 "pipeline: range [0x%" PRIx64 ", 0x%" PRIx64 ") does not start on a multiple of %d pfns",
+						 job->start, job->end, C);
 		job->nr_chunks = (job->end - job->start + C - 1) / C;
 		atomic_init(&job->next, 0);
 	}

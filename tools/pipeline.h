@@ -20,8 +20,33 @@
  *      with one pwrite(), and writes the chunk's descriptors with one more
  *      (they are consecutive in the file).
  *
- * Memory: each worker holds two chunk-sized buffers (input and output,
- * 2 x 4 MiB) and per-page arrays for a chunk; nothing grows with RAM size.
+ * Which pfns to dump comes from a pfn map (pfn_map.h), never from a
+ * bitmap of all of RAM: a worker reads the keep bits of the map chunk (4
+ * GiB of RAM) its chunk is in into its cursor, once per map chunk, and
+ * gets from it both the pfns and the rank of the first one, which is where
+ * the chunk's descriptors go (kdump) or which header slots it owns (ELF).
+ *
+ * MEMORY.  Nothing grows with the size of the crashed machine but the pfn
+ * map's one count per 4 GiB of RAM (8 bytes; 16 with -E, whose writer
+ * keeps its first header slot per 4 GiB too).  The rest is fixed:
+ *
+ *   per worker thread   about 8.5 MiB: input and output buffers of one
+ *                       chunk (2 x 4 MiB), arrays for 1024 pages (76 KiB),
+ *                       the cursor (140 KiB), its compressor's state
+ *                       (lzo 64 KiB, zlib 256 KiB, zstd up to 1 MiB)
+ *   first pass thread   256 KiB (bitmap_source_scan(): both bitmaps of one
+ *                       map chunk), freed before the pipeline starts
+ *   per output file     a header and the notes, plus the descriptor ranges
+ *                       put (kdump_writer.h): a few hundred bytes a thread
+ *   the process         the program and its libraries, the ELF core's
+ *                       headers and notes, VMCOREINFO, the page-table
+ *                       cache: about 4 MiB resident
+ *
+ * so vmcore-dump's peak RSS is about 4 MiB + 8.5 MiB per thread + 8 bytes
+ * per 4 GiB of RAM: 20 MiB with 2 threads (measured with -E, every buffer
+ * touched) whether the machine has 2 GiB or 16 TiB; the 8-byte term is
+ * 16 KiB for 8 TiB.  Pages of a mapped input file are page cache and come
+ * on top (not with /proc/vmcore, whose mappings are not counted).
  *
  * The main thread meanwhile prints progress (when asked) and watches the
  * stop flag; a write error or the flag stops every worker at its next
@@ -39,16 +64,21 @@
 #include "elf_writer.h"
 #include "elfcore.h"
 #include "kdump_writer.h"
+#include "pfn_map.h"
 #include "vmcf_error.h"
 
-/* 4 MiB of 4 KiB pages: big enough to amortise syscalls, small to hold. */
+/*
+ * 4 MiB of 4 KiB pages: big enough to amortise syscalls, small to hold.
+ * One block of the pfn map (PFN_MAP_BLOCK_PFNS).
+ */
 #define PIPELINE_CHUNK_PFNS	1024
 
 struct pipeline_params {
 	const struct elfcore *core;
-	const uint8_t *dump_bitmap;	/* the pfns to dump */
+	/* The pfns to dump; its reader is called from every worker. */
+	const struct pfn_map *map;
 	uint64_t max_pfn;
-	uint64_t total_pages;		/* set bits of dump_bitmap (progress) */
+	uint64_t total_pages;		/* pfns to dump (progress) */
 	unsigned int nr_threads;
 	bool check_zero;		/* dump level bit 1 */
 	enum compress_alg compression;
@@ -75,7 +105,7 @@ struct pipeline_stats {
 };
 
 /*
- * Dumps every pfn set in dump_bitmap into the output.  Returns the first
+ * Dumps every pfn of map into the output.  Returns the first
  * error, or EINTR if *stop was raised; the output is then unfinished (the
  * caller marks it incomplete).  Stats are filled either way.
  */

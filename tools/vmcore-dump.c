@@ -4,9 +4,20 @@
  * capture kernel.  See Documentation/vmcore-dump.rst.
  *
  * This file is the command line and the order of the steps; the work is
- * in bitmap_source.c (which pages), pipeline.c (the threads),
- * kdump_writer.c and elf_writer.c (the formats), dmesg.c and kvaddr.c
- * (the log and the kernel's own data).
+ * in bitmap_source.c (which pages), pfn_map.c (where they are counted),
+ * pipeline.c (the threads), kdump_writer.c and elf_writer.c (the
+ * formats), dmesg.c and kvaddr.c (the log and the kernel's own data).
+ *
+ * A dump is two passes over chunks of 4 GiB of RAM (pfn_map.h): the first
+ * writes both bitmaps into the output, chunk by chunk, and keeps only each
+ * chunk's number of pages to dump; the second (the pipeline) reads each
+ * chunk's bits back and dumps its pages.
+ *
+ * MEMORY: peak RSS about 4 MiB + 8.5 MiB per worker thread + 8 bytes per
+ * 4 GiB of RAM (16 with -E), whatever the size of the crashed machine: no
+ * bitmap of all of RAM is ever held (see pipeline.h for the parts).  --to-elf and
+ * --dump-dmesg of a kdump file, which do not run in a capture kernel, read
+ * that file's bitmaps whole.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -30,6 +41,7 @@
 #include "kdump_reader.h"
 #include "kdump_writer.h"
 #include "kvaddr.h"
+#include "pfn_map.h"
 #include "pipeline.h"
 #include "vmcf_error.h"
 
@@ -406,8 +418,9 @@ struct dump {
 	int fd;
 	struct elfcore *core;
 	struct bitmap_source *source;
-	uint8_t *ram;
-	uint8_t *keep;
+	/* The pfns to dump: a count per 4 GiB of RAM, never a bitmap. */
+	struct pfn_map *map;
+	bool spill;			/* -E: keep bits in a spill file */
 	uint64_t ram_pages;
 	uint64_t keep_pages;
 	int level;			/* recorded in the header */
@@ -418,17 +431,6 @@ struct dump {
 	uint64_t counts[VMCF_NR_CLASSES];
 	bool have_counts;
 };
-
-static uint64_t popcount(const uint8_t *bm, uint64_t nr_bits)
-{
-	uint64_t n = 0;
-
-	for (uint64_t i = 0; i < nr_bits / 8; i++)
-		n += (uint64_t)__builtin_popcount(bm[i]);
-	for (uint64_t p = nr_bits / 8 * 8; p < nr_bits; p++)
-		n += (bm[p >> 3] >> (p & 7)) & 1;
-	return n;
-}
 
 static struct vmcf_error *open_core(const char *path, int *fd_ret,
 				    struct elfcore **core_ret)
@@ -465,32 +467,75 @@ static struct vmcf_error *open_source(struct dump *d, bool want_classes)
 	return NULL;
 }
 
-/* Builds bitmap 1 (RAM) and bitmap 2 (keep). */
-static struct vmcf_error *make_bitmaps(struct dump *d)
+/* The level the header records: what the source can exclude. */
+static void set_level(struct dump *d)
 {
-	uint64_t max_pfn = d->core->max_pfn;
-	size_t bytes = kdump_bitmap_bytes(max_pfn);
-	struct vmcf_error *err;
-
-	d->ram = calloc(1, bytes);
-	d->keep = calloc(1, bytes);
-	if (!d->ram || !d->keep)
-		return vmcf_error_create(ENOMEM,
-					 "two bitmaps of %zu bytes (max_pfn 0x%" PRIx64 ")",
-					 bytes, max_pfn);
-	elfcore_ram_bitmap(d->core, d->ram, max_pfn);
-	err = bitmap_source_fill(d->source, d->ram, d->keep, max_pfn,
-				 d->o->nr_threads, &stop_signal);
-	if (err)
-		return err;
-	d->ram_pages = popcount(d->ram, max_pfn);
-	d->keep_pages = popcount(d->keep, max_pfn);
-	/* The header must say what the file holds. */
 	d->level = bitmap_source_exclude(d->source) ? d->o->dump_level :
 						       d->o->dump_level & 1;
 	if (d->level != d->o->dump_level)
 		msg(ML_COMMON, "no page classes from %s: every RAM page is kept, the header records -d %d",
 		    bitmap_source_describe(d->source), d->level);
+}
+
+/* First pass: each chunk's bits go straight to the outputs. */
+static struct vmcf_error *put_chunk_bits(void *ctx, uint64_t start_pfn,
+					 uint64_t nr, const uint8_t *ram,
+					 const uint8_t *keep)
+{
+	struct dump *d = ctx;
+	struct vmcf_error *err = NULL;
+
+	for (size_t i = 0; i < d->nr_writers && !err; i++)
+		err = kdump_writer_put_bitmaps(d->writers[i], start_pfn, nr,
+					       ram, keep);
+	if (!err && d->spill)
+		err = pfn_map_spill_put(d->map,
+					start_pfn >> PFN_MAP_CHUNK_SHIFT, keep);
+	return err;
+}
+
+/* Second pass, kdump files: bitmap 2 of the first file, read back. */
+static struct vmcf_error *read_from_file(void *ctx, uint64_t chunk,
+					 uint64_t nr, uint8_t *bits)
+{
+	return kdump_writer_read_keep(ctx, chunk << PFN_MAP_CHUNK_SHIFT, nr,
+				      bits);
+}
+
+/*
+ * Second pass with nothing to read back (a stream, a dry run): the source
+ * is asked again.  The device and the classifier answer the same for the
+ * same memory; pfn_map_read_chunk() checks the count.
+ */
+static struct vmcf_error *read_from_source(void *ctx, uint64_t chunk,
+					   uint64_t nr, uint8_t *bits)
+{
+	uint8_t *ram = malloc(PFN_MAP_CHUNK_BYTES);
+	struct vmcf_error *err;
+
+	if (!ram)
+		return &vmcf_enomem;
+	err = bitmap_source_chunk(ctx, chunk << PFN_MAP_CHUNK_SHIFT, nr, ram,
+				  bits);
+	free(ram);
+	return err;
+}
+
+/* Builds the pfn map, writing bitmap 1 (RAM) and 2 (keep) as it goes. */
+static struct vmcf_error *scan_bitmaps(struct dump *d)
+{
+	struct vmcf_error *err;
+
+	err = bitmap_source_scan(d->source, d->map, d->o->nr_threads,
+				 &stop_signal, put_chunk_bits, d,
+				 &d->ram_pages);
+	if (err)
+		return err;
+	d->keep_pages = pfn_map_total(d->map);
+	if (d->nr_writers && !d->o->flattened)
+		pfn_map_set_reader(d->map, read_from_file, d->writers[0]);
+	else if (!d->spill)
+		pfn_map_set_reader(d->map, read_from_source, d->source);
 	return NULL;
 }
 
@@ -501,8 +546,6 @@ static void fill_params(const struct dump *d, struct kdump_writer_params *p)
 	memset(p, 0, sizeof(*p));
 	p->page_size = core->page_size;
 	p->max_pfn = core->max_pfn;
-	p->ram_bitmap = d->ram;
-	p->dump_bitmap = d->keep;
 	p->notes = core->notes;
 	p->notes_size = core->notes_size;
 	p->vmcoreinfo_offset = core->vmcoreinfo_offset;
@@ -519,6 +562,7 @@ static void fill_params(const struct dump *d, struct kdump_writer_params *p)
 	p->nr_cpus = (int32_t)core->nr_prstatus;
 	p->compression = d->o->compression;
 	p->zero_page = d->level & KDUMP_DL_EXCLUDE_ZERO;
+	p->split = d->o->split;
 }
 
 static struct vmcf_error *refuse_existing(const struct options *o,
@@ -533,43 +577,90 @@ static struct vmcf_error *refuse_existing(const struct options *o,
 				 path);
 }
 
+/* Before the first pass: the files get the bitmaps as they are made. */
 static struct vmcf_error *open_kdump_writers(struct dump *d)
 {
 	const struct options *o = d->o;
 	size_t n = o->split ? (size_t)o->nr_args - 1 : 1;
 	struct kdump_writer_params p;
-	uint64_t *bounds = NULL;
 	struct vmcf_error *err = NULL;
 
 	d->writers = calloc(n, sizeof(d->writers[0]));
-	bounds = calloc(n + 1, sizeof(bounds[0]));
-	if (!d->writers || !bounds) {
-		free(bounds);
+	if (!d->writers)
 		return &vmcf_enomem;
-	}
 	fill_params(d, &p);
 	if (o->flattened) {
 		p.flattened = true;
-		err = kdump_writer_create(STDOUT_FILENO, &p, &d->writers[0]);
+		err = kdump_writer_open(STDOUT_FILENO, &p, &d->writers[0]);
 		d->nr_writers = err ? 0 : 1;
-		free(bounds);
 		return err;
 	}
-	if (o->split)
-		kdump_split_ranges(d->keep, d->core->max_pfn, (unsigned int)n,
-				   bounds);
 	for (size_t i = 0; i < n && !err; i++) {
 		const char *path = o->args[1 + i];
 
-		p.split = o->split;
-		p.start_pfn = bounds[i];
-		p.end_pfn = bounds[i + 1];
 		err = refuse_existing(o, path);
 		if (!err)
-			err = kdump_writer_create_path(path, &p, &d->writers[i]);
+			err = kdump_writer_open_path(path, &p, &d->writers[i]);
 		if (!err)
 			d->nr_writers++;
 	}
+	return err;
+}
+
+struct ranker {
+	const struct pfn_map *map;
+	struct pfn_cursor cur;
+};
+
+/* Dumped pfns below pfn, from the map and one chunk's bits at most. */
+static struct vmcf_error *rank_of(void *ctx, uint64_t pfn, uint64_t *rank_ret)
+{
+	struct ranker *r = ctx;
+	uint64_t chunk = pfn >> PFN_MAP_CHUNK_SHIFT;
+	struct vmcf_error *err;
+
+	if (pfn >= pfn_map_max_pfn(r->map)) {
+		*rank_ret = pfn_map_total(r->map);
+		return NULL;
+	}
+	if (!(pfn & (PFN_MAP_CHUNK_PFNS - 1))) {
+		*rank_ret = pfn_map_chunk_rank(r->map, chunk);
+		return NULL;
+	}
+	err = pfn_cursor_load(&r->cur, chunk);
+	if (!err)
+		*rank_ret = pfn_cursor_rank(&r->cur, pfn);
+	return err;
+}
+
+/* After the first pass: each file's range and where its pages go. */
+static struct vmcf_error *start_kdump_writers(struct dump *d)
+{
+	uint64_t max_pfn = d->core->max_pfn, *bounds;
+	size_t n = d->nr_writers;
+	struct ranker r = { .map = d->map };
+	struct vmcf_error *err;
+
+	bounds = calloc(n + 1, sizeof(bounds[0]));
+	if (!bounds)
+		return &vmcf_enomem;
+	bounds[n] = max_pfn;
+	err = pfn_cursor_init(&r.cur, d->map, NULL, NULL);
+	if (!err && d->o->split)
+		err = kdump_split_ranges_rank(rank_of, &r, max_pfn,
+					      (unsigned int)n, bounds);
+	for (size_t i = 0; i < n && !err; i++) {
+		uint64_t first = 0, end = 0;
+
+		err = rank_of(&r, bounds[i], &first);
+		if (!err)
+			err = rank_of(&r, bounds[i + 1], &end);
+		if (!err)
+			err = kdump_writer_start(d->writers[i], bounds[i],
+						 bounds[i + 1], first,
+						 end - first);
+	}
+	pfn_cursor_deinit(&r.cur);
 	free(bounds);
 	return err;
 }
@@ -581,21 +672,18 @@ static struct vmcf_error *open_elf_writer(struct dump *d)
 	size_t nr_ram = 0, nr_text = 0;
 	struct vmcf_error *err;
 
-	err = refuse_existing(d->o, d->o->args[1]);
-	if (!err)
-		err = elf_core_vranges(d->core, &ram, &nr_ram, &text, &nr_text);
+	err = elf_core_vranges(d->core, &ram, &nr_ram, &text, &nr_text);
 	if (err)
 		return err;
 	p.page_size = d->core->page_size;
 	p.max_pfn = d->core->max_pfn;
-	p.dump_bitmap = d->keep;
+	p.map = d->map;
 	p.notes = d->core->notes;
 	p.notes_size = d->core->notes_size;
 	p.vranges = ram;
 	p.nr_vranges = nr_ram;
 	p.aliases = text;
 	p.nr_aliases = nr_text;
-	p.chunk_pfns = PIPELINE_CHUNK_PFNS;
 	p.zero_holes = d->level & KDUMP_DL_EXCLUDE_ZERO;
 	err = elf_writer_create_path(d->o->args[1], &p, &d->elf);
 	free(ram);
@@ -603,21 +691,63 @@ static struct vmcf_error *open_elf_writer(struct dump *d)
 	return err;
 }
 
+/*
+ * -E: the ELF writer sizes its headers from the bits, so it comes after
+ * the first pass, which keeps them meanwhile in a spill file beside the
+ * dump (on its disk, not in RAM); without one the source is asked again.
+ */
+static struct vmcf_error *prepare_elf(struct dump *d)
+{
+	struct vmcf_error *err = refuse_existing(d->o, d->o->args[1]);
+
+	if (err)
+		return err;
+	err = pfn_map_spill(d->map, d->o->args[1]);
+	d->spill = !err;
+	if (err) {
+		msg(ML_DEBUG, "%s; asking %s again instead", err->message,
+		    bitmap_source_describe(d->source));
+		vmcf_error_destroy(err);
+	}
+	return NULL;
+}
+
+/* Before the first pass. */
 static struct vmcf_error *open_output(struct dump *d)
 {
 	if (d->o->dry_run)
 		return NULL;
 	if (d->o->elf)
-		return open_elf_writer(d);
+		return prepare_elf(d);
 	return open_kdump_writers(d);
 }
 
-/* Names the file(s) left behind, flagged, after a failure. */
+/* After it. */
+static struct vmcf_error *start_output(struct dump *d)
+{
+	if (d->o->dry_run)
+		return NULL;
+	if (d->o->elf)
+		return open_elf_writer(d);
+	return start_kdump_writers(d);
+}
+
+/*
+ * Names the file(s) left behind, flagged, after a failure.  A file that
+ * failed before its headers were written (in the first pass) is removed,
+ * as if it had never been made.
+ */
 static void abandon_output(struct dump *d)
 {
 	for (size_t i = 0; i < d->nr_writers; i++) {
-		struct vmcf_error *err = kdump_writer_mark_incomplete(d->writers[i]);
+		struct vmcf_error *err;
 
+		if (!kdump_writer_started(d->writers[i]) && !d->o->flattened) {
+			kdump_writer_discard(d->writers[i]);
+			d->writers[i] = NULL;
+			continue;
+		}
+		err = kdump_writer_mark_incomplete(d->writers[i]);
 		if (err)
 			msg(ML_ERROR, "%s", err->message);
 		vmcf_error_destroy(err);
@@ -626,8 +756,9 @@ static void abandon_output(struct dump *d)
 		msg(ML_ERROR, "the flattened stream is incomplete (no end marker)");
 	else
 		for (size_t i = 0; i < d->nr_writers; i++)
-			msg(ML_ERROR, "incomplete dump left in %s.incomplete (header flagged INCOMPLETE)",
-			    d->o->args[1 + i]);
+			if (d->writers[i])
+				msg(ML_ERROR, "incomplete dump left in %s.incomplete (header flagged INCOMPLETE)",
+				    d->o->args[1 + i]);
 	if (d->elf) {
 		vmcf_error_destroy(elf_writer_finish(d->elf, false));
 		msg(ML_ERROR, "incomplete dump left in %s", elf_writer_path(d->elf));
@@ -717,7 +848,7 @@ static struct vmcf_error *run_pipeline(struct dump *d,
 	const struct options *o = d->o;
 	struct pipeline_params p = {
 		.core = d->core,
-		.dump_bitmap = d->keep,
+		.map = d->map,
 		.max_pfn = d->core->max_pfn,
 		.total_pages = d->keep_pages,
 		.nr_threads = o->nr_threads,
@@ -756,6 +887,26 @@ static void *get_counts(void *arg)
 	return NULL;
 }
 
+/* Pass 1, the bitmaps; pass 2, the pages. */
+static struct vmcf_error *make_dump(struct dump *d)
+{
+	struct vmcf_error *err;
+
+	set_level(d);
+	get_uts(d->core, &d->uts);
+	err = pfn_map_create(d->core->max_pfn, &d->map);
+	if (!err)
+		err = open_output(d);
+	if (!err)
+		err = scan_bitmaps(d);
+	if (!err) {
+		msg(ML_COMMON, "%" PRIu64 " of %" PRIu64 " RAM pages to dump at -d %d",
+		    d->keep_pages, d->ram_pages, d->o->dump_level);
+		err = start_output(d);
+	}
+	return err;
+}
+
 static struct vmcf_error *dump_pages(struct dump *d)
 {
 	struct pipeline_stats st;
@@ -763,15 +914,16 @@ static struct vmcf_error *dump_pages(struct dump *d)
 	pthread_t counter;
 	bool counting;
 
-	err = open_output(d);
+	err = make_dump(d);
 	if (err) {
+		if (err->errnum == EINTR && stop_signal)
+			err = vmcf_error_prefix(err, "signal %d (%s)",
+						(int)stop_signal,
+						strsignal(stop_signal));
 		fail(err);
 		abandon_output(d);
 		return &reported;
 	}
-	/* The writers copied what they need of bitmap 1. */
-	free(d->ram);
-	d->ram = NULL;
 	counting = (message_level & ML_REPORT) &&
 		   bitmap_source_has_classes(d->source) &&
 		   !pthread_create(&counter, NULL, get_counts, d);
@@ -798,11 +950,10 @@ static void dump_deinit(struct dump *d)
 {
 	close_output(d);
 	bitmap_source_destroy(d->source);
+	pfn_map_destroy(d->map);
 	elfcore_destroy(d->core);
 	if (d->fd >= 0)
 		close(d->fd);
-	free(d->ram);
-	free(d->keep);
 }
 
 static int cmd_dump(const struct options *o)
@@ -815,13 +966,7 @@ static int cmd_dump(const struct options *o)
 	if (!err)
 		err = open_source(&d, false);
 	if (!err)
-		err = make_bitmaps(&d);
-	if (!err) {
-		msg(ML_COMMON, "%" PRIu64 " of %" PRIu64 " RAM pages to dump at -d %d",
-		    d.keep_pages, d.ram_pages, o->dump_level);
-		get_uts(d.core, &d.uts);
 		err = dump_pages(&d);
-	}
 	dump_deinit(&d);
 	return err ? fail(err) : EXIT_SUCCESS;
 }
