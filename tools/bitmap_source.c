@@ -2,6 +2,7 @@
 /* The keep-bitmap's source: see bitmap_source.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "bitmap_source.h"
+#include "mem_zero.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -347,24 +348,6 @@ struct vmcf_error *bitmap_source_counts(struct bitmap_source *s,
 
 /* --- the first pass ---------------------------------------------------- */
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	/* Word by word: a sparse machine has 128 KiB of zeros per 4 GiB. */
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, sizeof(w));
-		if (w)
-			return false;
-	}
-	for (; i < n; i++) {
-		if (p[i])
-			return false;
-	}
-	return true;
-}
 
 struct vmcf_error *bitmap_source_chunk(struct bitmap_source *s,
 				       uint64_t start_pfn, uint64_t nr,
@@ -375,7 +358,7 @@ struct vmcf_error *bitmap_source_chunk(struct bitmap_source *s,
 
 	elfcore_ram_bits(s->core, start_pfn, nr, ram);
 	/* No RAM (a hole in the physical address space): nothing to ask. */
-	if (s->kind == BITMAP_SOURCE_NONE || all_zero(ram, bytes)) {
+	if (s->kind == BITMAP_SOURCE_NONE || mem_is_zero(ram, bytes)) {
 		memcpy(keep, ram, bytes);
 		return NULL;
 	}

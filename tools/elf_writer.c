@@ -2,6 +2,7 @@
 /* ELF64 core writer and kdump-to-ELF conversion: see elf_writer.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "elf_writer.h"
+#include "mem_zero.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -820,14 +821,6 @@ static struct vmcf_error *check_set(struct kdump_reader **readers, size_t nr)
 
 #define CONVERT_CHUNK	PFN_MAP_BLOCK_PFNS
 
-static bool all_zero(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (p[i])
-			return false;
-	}
-	return true;
-}
 
 static struct vmcf_error *convert_pages(struct kdump_set *set,
 					struct elf_writer *w,
@@ -859,7 +852,7 @@ static struct vmcf_error *convert_pages(struct kdump_set *set,
 			pages[nr].pfn = pfn;
 			pages[nr].data = in_buf + nr * ps;
 			err = set_read_page(set, pfn, in_buf + nr * ps);
-			pages[nr].zero = !err && all_zero(in_buf + nr * ps, ps);
+			pages[nr].zero = !err && mem_is_zero(in_buf + nr * ps, ps);
 			nr++;
 		}
 		if (!err)

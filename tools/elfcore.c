@@ -2,6 +2,7 @@
 /* ELF64 x86_64 core file reader: see elfcore.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "elfcore.h"
+#include "mem_zero.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -138,14 +139,6 @@ static bool note_name_is(const unsigned char *name, uint32_t namesz,
 	return namesz == len && memcmp(name, want, len) == 0;
 }
 
-static bool all_zero(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (p[i])
-			return false;
-	}
-	return true;
-}
 
 /*
  * Walks the notes of one PT_NOTE, whose content is notes[start, end), and
@@ -161,7 +154,7 @@ static struct vmcf_error *parse_notes(struct elfcore *core, size_t start,
 		uint64_t namesz, descsz, type, name_off, desc_off, next;
 
 		/* Zero padding after the last note ends the list. */
-		if (all_zero(notes + pos, end - pos))
+		if (mem_is_zero(notes + pos, end - pos))
 			break;
 		if (end - pos < NHDR_SIZE)
 			return vmcf_error_create(EINVAL,

@@ -2,6 +2,7 @@
 /* kdump-compressed file writer: see kdump_writer.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "kdump_writer.h"
+#include "mem_zero.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -517,23 +518,6 @@ fail:
 	return err;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, sizeof(w));
-		if (w)
-			return false;
-	}
-	for (; i < n; i++) {
-		if (p[i])
-			return false;
-	}
-	return true;
-}
 
 /* The first byte of keep with a bit that ram lacks, or bytes. */
 static size_t first_stray(const uint8_t *ram, const uint8_t *keep,
@@ -565,7 +549,7 @@ static struct vmcf_error *put_bits(struct kdump_writer *w, const uint8_t *bits,
 	struct vmcf_error *err;
 	uint8_t last;
 
-	if (w->sparse && all_zero(bits, bytes))
+	if (w->sparse && mem_is_zero(bits, bytes))
 		return NULL;
 	if (end <= w->max_pfn)
 		return kdump_writer_write_at(w, bits, bytes, offset);
