@@ -1115,10 +1115,6 @@ static void test_misuse(const struct tcase *c)
 	snprintf(path, sizeof(path), "%s/%s-misuse.kdump", outdir, c->name);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	fill_params(c, POLICY_ALL, COMPRESS_NONE, dumped, &p);
-	p.zero_page = true;
-	report(errnum_is(kdump_writer_create(fd, &p, &w), EINVAL),
-	       "writer: a shared zero page with dump level 0 is refused");
-	fill_params(c, POLICY_ALL, COMPRESS_NONE, dumped, &p);
 	p.ram_bitmap = dumped;
 	p.dump_bitmap = stray;
 	report(errnum_is(kdump_writer_create(fd, &p, &w), EINVAL),

@@ -310,11 +310,6 @@ static struct vmcf_error *check_params(const struct kdump_writer_params *p)
 	if (p->dump_level < 0 || p->dump_level > 31)
 		return vmcf_error_create(EINVAL, "dump level %" PRId32
 					 " is not in [0, 31]", p->dump_level);
-	/* A recorded level must say what the file does. */
-	if (p->zero_page && !(p->dump_level & KDUMP_DL_EXCLUDE_ZERO))
-		return vmcf_error_create(EINVAL,
-					 "a shared zero page needs dump level bit %d (exclude zero pages), level is %" PRId32,
-					 KDUMP_DL_EXCLUDE_ZERO, p->dump_level);
 	if (p->nr_cpus < 0)
 		return vmcf_error_create(EINVAL, "nr_cpus %" PRId32,
 					 p->nr_cpus);

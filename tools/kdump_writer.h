@@ -121,7 +121,7 @@ struct kdump_writer_params {
 	uint64_t phys_base;
 	/*
 	 * The makedumpfile -d level that bitmap 2 was made with, recorded as
-	 * is.  zero_page requires KDUMP_DL_EXCLUDE_ZERO.
+	 * is.
 	 */
 	int32_t dump_level;
 	/* Number of NT_PRSTATUS notes. */
@@ -130,7 +130,8 @@ struct kdump_writer_params {
 	enum compress_alg compression;
 	/*
 	 * Store one all-zero page at the start of the page data; zero pfns put
-	 * with kdump_writer_put_zero() share it (makedumpfile -d 1).
+	 * with kdump_writer_put_zero() share it.  They stay in the bitmaps, so
+	 * this is right at any level (makedumpfile does it at -d 1 only).
 	 */
 	bool zero_page;
 	/*

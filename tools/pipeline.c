@@ -390,9 +390,13 @@ static struct vmcf_error *put_kdump(struct worker *wk, struct job *job,
 	size_t used = 0;
 	uint64_t base;
 
+	/*
+	 * A zero page points at the file's one stored zero page at every
+	 * dump level: it stays in the dump and reads back as zeros, and a
+	 * -d 0 dump of mostly idle RAM is not written out page by page.
+	 */
 	for (size_t i = 0; i < n; i++) {
-		wk->is_data[i] = !pl->p->check_zero ||
-				 !is_zero_page(wk->ptrs[i], pl->ps);
+		wk->is_data[i] = !is_zero_page(wk->ptrs[i], pl->ps);
 		if (!wk->is_data[i]) {
 			wk->refs[i] = (struct kdump_page_ref){
 				wk->pfns[i], zero_at, pl->ps, 0 };
@@ -430,7 +434,7 @@ static struct vmcf_error *put_elf(struct worker *wk, uint64_t chunk, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		wk->epages[i].pfn = wk->pfns[i];
 		wk->epages[i].data = wk->ptrs[i];
-		wk->epages[i].zero = pl->p->check_zero &&
+		wk->epages[i].zero = pl->p->exclude_zero &&
 				     is_zero_page(wk->ptrs[i], pl->ps);
 		wk->st.zero_pages += wk->epages[i].zero;
 	}

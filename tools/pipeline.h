@@ -80,7 +80,7 @@ struct pipeline_params {
 	uint64_t max_pfn;
 	uint64_t total_pages;		/* pfns to dump (progress) */
 	unsigned int nr_threads;
-	bool check_zero;		/* dump level bit 1 */
+	bool exclude_zero;		/* dump level bit 1 (ELF: leave them out) */
 	enum compress_alg compression;
 	/* The output: kdump files (one per --split file), an ELF file, or
 	 * neither (dry run: everything but the writes). */

@@ -561,7 +561,7 @@ static void fill_params(const struct dump *d, struct kdump_writer_params *p)
 	p->dump_level = d->level;
 	p->nr_cpus = (int32_t)core->nr_prstatus;
 	p->compression = d->o->compression;
-	p->zero_page = d->level & KDUMP_DL_EXCLUDE_ZERO;
+	p->zero_page = true;
 	p->split = d->o->split;
 }
 
@@ -821,8 +821,8 @@ static void summary(const struct dump *d, const struct pipeline_stats *st)
 	    (double)st->bytes_in / 1048576, (double)st->bytes_in / 1e6 / secs,
 	    (double)st->bytes_out / 1048576);
 	if (st->zero_pages)
-		msg(ML_REPORT, "%" PRIu64 " zero pages not stored (-d bit 1)",
-		    st->zero_pages);
+		msg(ML_REPORT, "%" PRIu64 " zero pages not stored (%s)",
+		    st->zero_pages, d->elf ? "-d bit 1" : "one shared zero page");
 	msg(ML_DEBUG, "%" PRIu64 " pages compressed; input read with %s",
 	    st->compressed_pages, st->input ? st->input : "nothing");
 	if (d->have_counts)
@@ -852,7 +852,7 @@ static struct vmcf_error *run_pipeline(struct dump *d,
 		.max_pfn = d->core->max_pfn,
 		.total_pages = d->keep_pages,
 		.nr_threads = o->nr_threads,
-		.check_zero = d->level & KDUMP_DL_EXCLUDE_ZERO,
+		.exclude_zero = d->level & KDUMP_DL_EXCLUDE_ZERO,
 		.compression = o->compression,
 		.writers = d->writers,
 		.nr_writers = d->nr_writers,
