@@ -109,18 +109,24 @@ EOF
 done
 chmod 0755 "$bin"/*
 
+# take_envs [VAR=VALUE...] -- ARGS...: envs=(VAR=VALUE...), args=(ARGS...),
+# and an empty $out with no $calls, for one stubbed run.
+take_envs() {
+	envs=()
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	args=("$@")
+	rm -rf "$out" "$calls"
+	mkdir -p "$out"
+}
 # collect SHELL [VAR=VALUE...] -- ARGS...: runs vmcf-collect in $out,
 # stdout to $out/stdout, stderr to $out/log, calls to $calls; sets rc.
 collect() {
 	local sh=$1
 	shift
-	local envs=()
-	while [ "$1" != -- ]; do envs+=("$1"); shift; done
-	shift
-	rm -rf "$out" "$calls"
-	mkdir -p "$out"
+	take_envs "$@"
 	(cd "$out" && env -i PATH="$bin:/usr/bin:/bin" STUB_CALLS="$calls" STUB_STREAM="$work/stream.ref" \
-		VMCF_CONF=/nonexistent "${envs[@]}" $sh "$work/sbin/vmcf-collect" "$@" \
+		VMCF_CONF=/nonexistent "${envs[@]}" $sh "$work/sbin/vmcf-collect" "${args[@]}" \
 		> "$out/stdout" 2> "$out/log")
 	rc=$?
 	touch "$calls"
@@ -247,13 +253,9 @@ chmod 0755 "$shim/makedumpfile" "$work/shim2/makedumpfile"
 shimrun() {
 	local p=$1
 	shift
-	local envs=()
-	while [ "$1" != -- ]; do envs+=("$1"); shift; done
-	shift
-	rm -rf "$out" "$calls"
-	mkdir -p "$out"
+	take_envs "$@"
 	(cd "$out" && env -i PATH="$p" STUB_CALLS="$calls" STUB_STREAM="$work/stream.ref" VMCF_CONF=/nonexistent \
-		"${envs[@]}" timeout 20 dash -c 'makedumpfile "$@"' makedumpfile "$@" > "$out/stdout" 2> "$out/log")
+		"${envs[@]}" timeout 20 dash -c 'makedumpfile "$@"' makedumpfile "${args[@]}" > "$out/stdout" 2> "$out/log")
 	rc=$?
 	touch "$calls"
 }
@@ -354,7 +356,7 @@ for sh in "${shells[@]}"; do
 		'says "note=crashkernel=128M holds nr_cpus=7, not 8: reserve 144M for that"'
 	mkroot "$r" 6.12.0 0 0-63 $((1024 * 1048576)) 0 ""
 	params "$sh"
-	check "$w: 1 TiB of RAM: bitmaps add 160M: crashkernel=272M for nr_cpus=4" all 'says nr_cpus=4' 'says crashkernel=272M'
+	check "$w: 1 TiB of RAM: nothing added for RAM size: crashkernel=112M for nr_cpus=4" all 'says nr_cpus=4' 'says crashkernel=112M'
 	for c in "crashkernel=384M-:128M 2048 128M" "crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M 8192 256M" \
 		"crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M 131072 512M" "crashkernel=256M,high 2048 256M" \
 		"crashkernel=512M@16M 2048 512M" "crashkernel=2G-:1G 4096 1024M" "crashkernel=auto 2048 unknown" \
