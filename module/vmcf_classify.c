@@ -741,6 +741,7 @@ struct vmcf_pg {
  * @base: vmemmap base address, 0 if unknown
  * @hc_valid: @hc_* describe the last compound head looked at
  * @hc_pfn: its pfn
+ * @hc_addr: the address of its struct page, as its tails point at it
  * @hc_end: first pfn after it
  * @hc_cls: its class, which its tails share
  * @buf: room for a head and its page[1] read through @rd
@@ -754,6 +755,7 @@ struct vmcf_ctx {
 	u64 base;
 	bool hc_valid;
 	u64 hc_pfn;
+	u64 hc_addr;
 	u64 hc_end;
 	u8 hc_cls;
 	u8 buf[2][VMCF_MAX_PAGE_STRUCT];
@@ -929,6 +931,7 @@ static u8 vmcf_head(struct vmcf_ctx *c, u64 hpfn, const u8 *head,
 out:
 	c->hc_valid = true;
 	c->hc_pfn = hpfn;
+	c->hc_addr = vmcf_addr(c, hpfn);
 	c->hc_end = end;
 	c->hc_cls = cls;
 	return cls;
@@ -943,6 +946,12 @@ static u8 vmcf_tail(struct vmcf_ctx *c, u64 pfn, u64 addr)
 
 	if (!c->base || addr < c->base)
 		return VMCF_CORRUPT;
+	/*
+	 * The next tail of the head just looked at: the common case (every
+	 * tail of a THP), without the divisions below.
+	 */
+	if (c->hc_valid && addr == c->hc_addr && pfn > c->hc_pfn)
+		return pfn < c->hc_end ? c->hc_cls : VMCF_CORRUPT;
 	off = addr - c->base;
 	if (off % l->struct_page_size)
 		return VMCF_CORRUPT;
@@ -959,6 +968,7 @@ static u8 vmcf_tail(struct vmcf_ctx *c, u64 pfn, u64 addr)
 		} else {
 			c->hc_valid = true;
 			c->hc_pfn = hpfn;
+			c->hc_addr = addr;
 			c->hc_end = pfn + 1;
 			c->hc_cls = VMCF_CORRUPT;
 		}

@@ -83,5 +83,6 @@ if [ -n "$largest" ] && [ -f "$largest" ]; then
 		"$(awk -v a="$ours" -v b="$mk" 'BEGIN { printf "%.2f", a / b }') of its time" \
 		"($(awk -v a="$ours1" -v b="$mk" 'BEGIN { printf "%.2f", a / b }') on 1 thread)"
 	rm -f "$largest.mkdf.log"
-	[ -n "$keep" ] || rm -f "$largest"
+	# BENCH_FILTER_KEEP=1 keeps the saved vmcore for --host runs.
+	[ -n "$keep" ] || [ -n "${BENCH_FILTER_KEEP:-}" ] || rm -f "$largest"
 fi
