@@ -67,16 +67,19 @@ fi
 
 gitc() { git -c user.name=vmcore_filter -c user.email=vmcore_filter@localhost "$@"; }
 
-# One pristine git tree per source package version; each build clones it.
-base=$cache/src-$version-$srcver
+# One pristine bare repository per source package version; each build clones
+# it.  Bare, so the unpacked sources are not kept a second time.
+base=$cache/src-$version-$srcver.git
 if [ ! -f "$base/.done" ]; then
 	echo "build-kernel: unpacking linux-source-$version $srcver"
-	rm -rf "$base"
-	mkdir -p "$base"
-	tar -xJf "$tarball" -C "$base" --strip-components=1
+	rm -rf "$base" "$base.tmp"
+	mkdir -p "$base.tmp"
+	tar -xJf "$tarball" -C "$base.tmp" --strip-components=1
 	# The tarball's .gitignore ignores everything: add with -f.
-	(cd "$base" && gitc init -q && gitc add -f -A . &&
+	(cd "$base.tmp" && gitc init -q && gitc add -f -A . &&
 		gitc commit -q -m "Debian linux-source-$version $srcver")
+	gitc clone -q --bare "$base.tmp" "$base"
+	rm -rf "$base.tmp"
 	touch "$base/.done"
 fi
 
@@ -121,6 +124,18 @@ echo "build-kernel: $version-$flavour built in $(( $(date +%s) - start )) s"
 	echo "key=$key"
 	for p in "${patch_files[@]}"; do echo "patch=${p#"$top"/}"; done
 } > "$out/.vmcf-info"
+
+# Keep what out-of-tree modules (make M=, DKMS), the readers and checkpatch
+# need: configs, headers, Makefiles, scripts/ and tools/ (modpost, objtool),
+# Module.symvers, vmlinux and bzImage.  The kernel's own objects and C
+# sources go; they are half of a built tree and a CI machine's disk is not
+# ours to fill.
+before=$(du -sm . | cut -f1)
+find . \( -path ./.git -o -path ./scripts -o -path ./tools \) -prune -o -type f \
+	\( -name '*.o' -o -name '*.a' -o -name '.*.cmd' -o -name '*.c' -o -name '.tmp_vmlinux*' \) \
+	-print0 | xargs -0 rm -f
+rm -rf drivers/gpu/drm/amd/include
+echo "build-kernel: $version-$flavour trimmed from $before to $(du -sm . | cut -f1) MiB"
 touch "$out/.done"
 ln -sfn "$out" "$link"
 

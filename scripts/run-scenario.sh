@@ -130,12 +130,11 @@ set -e
 echo "$(date +%s.%N) $start" | awk '{ printf "%.1f\n", $1 - $2 }' > "$out/wall-seconds"
 rm -f "$out/scratch.img"
 
-[ $rc -ne 124 ] || die "guest timed out after ${timeout_s}s; console log kept in $out/console.log"
+[ $rc -ne 124 ] || die "guest timed out after ${timeout_s}s ($(df -h --output=avail "$out" | tail -n 1 | tr -d " ") free on the host); console log kept in $out/console.log"
 [ $rc -eq 0 ] || die "qemu exited with $rc ($(head -c 300 "$out/qemu.log")); console log in $out/console.log"
 
 # Bring the results out of the ext4 image without mounting it.
-debugfs -R "rdump /results $out" "$out/ctl.img" >/dev/null 2>"$out/debugfs.log" ||
-	die "cannot read results from $out/ctl.img (see $out/debugfs.log)"
+"$top/scripts/extract-results.sh" "$out/ctl.img" "$out/results" || exit 1
 rm -f "$out/ctl.img"
 
 if ! grep -q 'vmcf: role=capture' "$out/console.log"; then

@@ -4,7 +4,8 @@
 # The harness itself: patched 6.1 and 6.12 kernels, crashed on the BSP and on
 # an AP, capture kernel loaded with kexec_load and kexec_file_load; the full
 # vmcore is read by drgn (and crash on 6.1).  Then a scenario with no capture
-# kernel must fail, with a message that says so.
+# kernel must fail, with a message that says so, and so must a short copy of
+# the results out of the control disk.
 . "$(dirname "$0")/lib/common.sh"
 
 workload="anon:128 hugetlb:32 pagecache:128 tmpfs:32 smallfiles:2000"
@@ -52,3 +53,23 @@ echo "$msg"
 expect "no capture kernel: the scenario fails" [ $rc -ne 0 ]
 expect "no capture kernel: the message says the capture kernel was never reached" \
 	grep -q 'never reached the capture kernel' <<< "$msg"
+
+# A short copy out of the control disk (here a file size limit stands in for
+# a full host disk) must fail the run and name the file, never leave a
+# truncated result that looks like a dump.
+dir=$scenarios/harness-short-copy
+rm -rf "$dir"
+mkdir -p "$dir/ctl/results"
+head -c 3M /dev/urandom > "$dir/ctl/results/dump"
+echo 0 > "$dir/ctl/results/timings"
+truncate -s 64M "$dir/ctl.img"
+mkfs.ext4 -q -F -d "$dir/ctl" "$dir/ctl.img"
+msg=$( (ulimit -f 1024; "$top/scripts/extract-results.sh" "$dir/ctl.img" "$dir/results") 2>&1)
+rc=$?
+echo "$msg" | grep extract-results
+expect "short copy: extracting the results fails" [ $rc -ne 0 ]
+expect "short copy: the message names the file and the sizes" \
+	grep -q 'results/dump: 1048576 of 3145728 bytes copied' <<< "$msg"
+"$top/scripts/extract-results.sh" "$dir/ctl.img" "$dir/results"
+expect "short copy: with room, every byte comes out" cmp "$dir/ctl/results/dump" "$dir/results/dump"
+rm -rf "$dir"

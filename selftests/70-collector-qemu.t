@@ -125,5 +125,9 @@ for v in 6.1 6.12; do
 			echo "  makedumpfile re-filtered $c: drgn reads $(grep -c '^task ' "$dir/refilter-$c.drgn") of $(grep -c '^task ' "$dir/full.drgn") tasks"
 		fi
 	done
-	rm -f "$res"/vmcore "$res"/d0-* "$res"/flat31*
+	# The dumps are checked; the logs stay.  VMCF_KEEP=1 keeps the dumps too.
+	[ -n "${VMCF_KEEP:-}" ] ||
+		find "$res" "$dir" -maxdepth 1 -type f \( -name vmcore -o -name 'd[0-9]*-*' -o \
+			-name elf31 -o -name 'flat31*' -o -name 'split31-?' -o -name 'refilter-*' \) \
+			! -name '*.log' ! -name '*.drgn' ! -name '*.crash' -delete
 done
