@@ -62,6 +62,8 @@ rm -rf "$dir"
 mkdir -p "$dir/ctl/results"
 head -c 3M /dev/urandom > "$dir/ctl/results/dump"
 echo 0 > "$dir/ctl/results/timings"
+mkdir -p "$dir/ctl/results/fedora/127.0.0.1-2026"
+head -c 100K /dev/urandom > "$dir/ctl/results/fedora/127.0.0.1-2026/vmcore"
 truncate -s 64M "$dir/ctl.img"
 mkfs.ext4 -q -F -d "$dir/ctl" "$dir/ctl.img"
 msg=$( (ulimit -f 1024; "$top/scripts/extract-results.sh" "$dir/ctl.img" "$dir/results") 2>&1)
@@ -72,4 +74,6 @@ expect "short copy: the message names the file and the sizes" \
 	grep -q 'results/dump: 1048576 of 3145728 bytes copied' <<< "$msg"
 "$top/scripts/extract-results.sh" "$dir/ctl.img" "$dir/results"
 expect "short copy: with room, every byte comes out" cmp "$dir/ctl/results/dump" "$dir/results/dump"
+expect "results in subdirectories come out too" \
+	diff -r "$dir/ctl/results" "$dir/results"
 rm -rf "$dir"
