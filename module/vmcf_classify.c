@@ -1063,7 +1063,9 @@ int vmcf_classify_range(const struct vmcf_layout *l, const void *pages,
 	for (i = 0; i < nr; i += span) {
 		span = 1;
 		cls = vmcf_classify_one(&c, i, &span);
-		for (j = 0; j < span; j++)
+		/* One store, not a memset() call, for all but free blocks */
+		class_out[i] = cls;
+		for (j = 1; j < span; j++)
 			class_out[i + j] = cls;
 		if (counts)
 			counts->pages[cls] += span;
