@@ -655,6 +655,49 @@ static int vmcf_setup_release(struct vmcf_layout *l,
 }
 
 /**
+ * struct vmcf_offs - where the hot loops find the fields of a struct page
+ * @sps: SIZE(page)
+ * @flags: OFFSET(page.flags)
+ * @chead: OFFSET(page.compound_head)
+ * @mapping: OFFSET(page.mapping)
+ * @mapcount: OFFSET(page._mapcount), where page_type lives
+ * @refcount: OFFSET(page._refcount)
+ */
+struct vmcf_offs {
+	u32 sps;
+	u32 flags;
+	u32 chead;
+	u32 mapping;
+	u32 mapcount;
+	u32 refcount;
+};
+
+/* x86_64 6.1 and 6.12 (and the releases between) without debug options. */
+static const struct vmcf_offs vmcf_x86_64 = {
+	.sps = 64, .flags = 0, .chead = 8, .mapping = 24, .mapcount = 48,
+	.refcount = 52,
+};
+
+/*
+ * Pick the hot loops' offsets: constants when the layout is the usual
+ * x86_64 one.  VMCF_FAST_NONE (every page through the general decisions)
+ * is left for tests that compare the paths.
+ */
+static void vmcf_setup_fast(struct vmcf_layout *l)
+{
+	l->odd_flags = l->head_mask | l->hwpoison_mask | l->slab_mask |
+		       l->reserved_mask;
+	l->fast = VMCF_FAST_LAYOUT;
+	if (l->struct_page_size == vmcf_x86_64.sps &&
+	    l->off_flags == vmcf_x86_64.flags &&
+	    l->off_compound_head == vmcf_x86_64.chead &&
+	    l->off_mapping == vmcf_x86_64.mapping &&
+	    l->off_mapcount == vmcf_x86_64.mapcount &&
+	    l->off_refcount == vmcf_x86_64.refcount)
+		l->fast = VMCF_FAST_X86_64;
+}
+
+/**
  * vmcf_layout_parse() - decode VMCOREINFO into a page layout
  * @l: the layout to fill
  * @vmcoreinfo: the VMCOREINFO note text, not necessarily NUL-terminated
@@ -712,6 +755,8 @@ int vmcf_layout_parse(struct vmcf_layout *l, const char *vmcoreinfo,
 		ret = vmcf_setup_types(l, rel, err, errlen);
 	if (!ret)
 		ret = vmcf_setup_release(l, rel, err, errlen);
+	if (!ret)
+		vmcf_setup_fast(l);
 out:
 	if (ret)
 		memset(l, 0, sizeof(*l));
@@ -732,6 +777,34 @@ struct vmcf_pg {
 };
 
 /**
+ * struct vmcf_fast - layout values of the hot loops
+ * @odd: vmcf_layout.odd_flags
+ * @anon: PAGE_MAPPING_ANON, 0 if unknown (no plain runs then)
+ * @mflags: PAGE_MAPPING_FLAGS
+ * @lru: PG_lru mask
+ * @priv: PG_private mask
+ * @sbacked: PG_swapbacked mask
+ * @scache: PG_swapcache mask
+ * @head_poison: PG_head and PG_hwpoison masks
+ * @below: vmcf_layout.type_below
+ *
+ * A copy on the stack: the loops store classes through a u8 pointer, which
+ * may alias the layout as far as the compiler knows, so it would reload
+ * every value from the layout for every page.
+ */
+struct vmcf_fast {
+	u64 odd;
+	u64 anon;
+	u64 mflags;
+	u64 lru;
+	u64 priv;
+	u64 sbacked;
+	u64 scache;
+	u64 head_poison;
+	s32 below;
+};
+
+/**
  * struct vmcf_ctx - state of one vmcf_classify_range() call
  * @l: the layout
  * @pages: the caller's struct pages
@@ -745,6 +818,8 @@ struct vmcf_pg {
  * @hc_end: first pfn after it
  * @hc_cls: its class, which its tails share
  * @buf: room for a head and its page[1] read through @rd
+ * @f: the layout's values the hot loops use
+ * @offs: the layout's offsets, for VMCF_FAST_LAYOUT
  */
 struct vmcf_ctx {
 	const struct vmcf_layout *l;
@@ -759,7 +834,11 @@ struct vmcf_ctx {
 	u64 hc_end;
 	u8 hc_cls;
 	u8 buf[2][VMCF_MAX_PAGE_STRUCT];
+	struct vmcf_fast f;
+	struct vmcf_offs offs;
 };
+
+#define VMCF_LITTLE_ENDIAN	(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
 
 /* Loads in host byte order: the crashed kernel is the same architecture. */
 static u64 vmcf_ld64(const u8 *p, unsigned int off)
@@ -825,6 +904,108 @@ static bool vmcf_idle(const struct vmcf_layout *l, const struct vmcf_pg *pg)
 }
 
 /*
+ * Class of a page that is neither compound, typed, slab, reserved nor
+ * poisoned, from its flags and mapping; needs PAGE_MAPPING_ANON.
+ */
+static __always_inline u8
+vmcf_mapped_class(const struct vmcf_fast *f, u64 flags, u64 mapping)
+{
+	if (mapping & f->anon)
+		return VMCF_USER;		/* anon, KSM */
+	/* PG_swapcache aliases PG_owner_priv_1: only valid if swapbacked */
+	if ((flags & f->sbacked) && (flags & f->scache))
+		return VMCF_USER;
+	/* Page cache is on an LRU with a real address_space (makedumpfile) */
+	if ((flags & f->lru) && mapping && !(mapping & f->mflags))
+		return (flags & f->priv) ? VMCF_CACHE_PRIVATE : VMCF_CACHE;
+	/* Everything else, unreferenced non-buddy pages too (pcp lists): kept */
+	return VMCF_KERNEL;
+}
+
+/*
+ * Classifies pages from @p on, up to @n, while they need none of the rarer
+ * decisions of vmcf_classify_one(): not compound, none of the odd flags, no
+ * page type.  Returns how many it classified; each gets the class
+ * vmcf_decide() would give it.  Inlined once per struct vmcf_offs.
+ */
+static __always_inline u64 vmcf_plain_run(const struct vmcf_fast *fp,
+					  const u8 *p, u64 n, u8 *out,
+					  const struct vmcf_offs o)
+{
+	const struct vmcf_fast f = *fp;
+	u64 i, flags;
+
+	for (i = 0; i < n; i++, p += o.sps) {
+		flags = vmcf_ld64(p, o.flags);
+		if ((flags & f.odd) || (vmcf_ld64(p, o.chead) & 1) ||
+		    (s32)vmcf_ld32(p, o.mapcount) < f.below)
+			break;
+		out[i] = vmcf_mapped_class(&f, flags, vmcf_ld64(p, o.mapping));
+	}
+	return i;
+}
+
+static u64 vmcf_plain(const struct vmcf_ctx *c, u64 i, u8 *out)
+{
+	const u8 *p = c->pages + i * c->l->struct_page_size;
+
+	if (c->l->fast == VMCF_FAST_X86_64)
+		return vmcf_plain_run(&c->f, p, c->nr - i, out, vmcf_x86_64);
+	return vmcf_plain_run(&c->f, p, c->nr - i, out, c->offs);
+}
+
+/*
+ * How many pages from @p on, up to @n, look like the inside of a free
+ * buddy block (vmcf_idle()).  _mapcount and _refcount are next to each
+ * other in every known layout: one load on a little-endian machine.
+ */
+static __always_inline u64 vmcf_idle_run(const struct vmcf_fast *fp,
+					 const u8 *p, u64 n,
+					 const struct vmcf_offs o)
+{
+	const u64 head_poison = fp->head_poison;
+	const s32 below = fp->below;
+	u32 ptype, ref;
+	u64 i, w;
+
+	for (i = 0; i < n; i++, p += o.sps) {
+		if (VMCF_LITTLE_ENDIAN && o.refcount == o.mapcount + 4) {
+			w = vmcf_ld64(p, o.mapcount);
+			ptype = (u32)w;
+			ref = (u32)(w >> 32);
+		} else {
+			ptype = vmcf_ld32(p, o.mapcount);
+			ref = vmcf_ld32(p, o.refcount);
+		}
+		if ((vmcf_ld64(p, o.chead) & 1) ||
+		    (vmcf_ld64(p, o.flags) & head_poison) || ref ||
+		    (s32)ptype < below)
+			break;
+	}
+	return i;
+}
+
+/* Whether the @n pages from index @idx on all look idle. */
+static bool vmcf_all_idle(const struct vmcf_ctx *c, u64 idx, u64 n)
+{
+	const struct vmcf_layout *l = c->l;
+	const u8 *p = c->pages + idx * l->struct_page_size;
+	struct vmcf_pg q;
+	u64 i;
+
+	if (l->fast == VMCF_FAST_X86_64)
+		return vmcf_idle_run(&c->f, p, n, vmcf_x86_64) == n;
+	if (l->fast == VMCF_FAST_LAYOUT)
+		return vmcf_idle_run(&c->f, p, n, c->offs) == n;
+	for (i = 0; i < n; i++) {
+		vmcf_load(l, p + i * l->struct_page_size, &q);
+		if (!vmcf_idle(l, &q))
+			return false;
+	}
+	return true;
+}
+
+/*
  * A free buddy block (order in page->private) or an unaccepted block (6.12:
  * always MAX_PAGE_ORDER).  Blocks are naturally aligned, never compound and
  * unreferenced; the check of every page in it catches a stale or garbage
@@ -836,8 +1017,7 @@ static u8 vmcf_block(struct vmcf_ctx *c, u64 pfn, const struct vmcf_pg *pg,
 {
 	const struct vmcf_layout *l = c->l;
 	unsigned int order = l->buddy_max_order;
-	struct vmcf_pg q;
-	u64 n, i, idx;
+	u64 n, idx;
 
 	if (cls == VMCF_FREE) {
 		if (pg->private > l->buddy_max_order)
@@ -850,11 +1030,8 @@ static u8 vmcf_block(struct vmcf_ctx *c, u64 pfn, const struct vmcf_pg *pg,
 	idx = pfn - c->start;
 	if (n > c->nr - idx)
 		n = c->nr - idx;
-	for (i = 1; i < n; i++) {
-		vmcf_load(l, c->pages + (idx + i) * l->struct_page_size, &q);
-		if (!vmcf_idle(l, &q))
-			return VMCF_CORRUPT;
-	}
+	if (!vmcf_all_idle(c, idx + 1, n - 1))
+		return VMCF_CORRUPT;
 	*span = n;
 	return cls;
 }
@@ -889,18 +1066,7 @@ static u8 vmcf_decide(struct vmcf_ctx *c, u64 pfn, const struct vmcf_pg *pg,
 		return VMCF_RESERVED;
 	if (!l->mapping_anon)
 		return VMCF_KERNEL;
-	if (pg->mapping & l->mapping_anon)
-		return VMCF_USER;		/* anon, KSM */
-	/* PG_swapcache aliases PG_owner_priv_1: only valid if swapbacked */
-	if ((pg->flags & l->swapbacked_mask) && (pg->flags & l->swapcache_mask))
-		return VMCF_USER;
-	/* Page cache is on an LRU with a real address_space (makedumpfile) */
-	if ((pg->flags & l->lru_mask) && pg->mapping &&
-	    !(pg->mapping & l->mapping_flags))
-		return (pg->flags & l->private_mask) ? VMCF_CACHE_PRIVATE :
-						       VMCF_CACHE;
-	/* Everything else, unreferenced non-buddy pages too (pcp lists): kept */
-	return VMCF_KERNEL;
+	return vmcf_mapped_class(&c->f, pg->flags, pg->mapping);
 }
 
 /*
@@ -1014,6 +1180,27 @@ static u8 vmcf_classify_one(struct vmcf_ctx *c, u64 i, u64 *span)
 	return vmcf_head(c, pfn, p, page1);
 }
 
+static void vmcf_fast_init(struct vmcf_ctx *c)
+{
+	const struct vmcf_layout *l = c->l;
+
+	c->f.odd = l->odd_flags;
+	c->f.anon = l->mapping_anon;
+	c->f.mflags = l->mapping_flags;
+	c->f.lru = l->lru_mask;
+	c->f.priv = l->private_mask;
+	c->f.sbacked = l->swapbacked_mask;
+	c->f.scache = l->swapcache_mask;
+	c->f.head_poison = l->head_mask | l->hwpoison_mask;
+	c->f.below = l->type_below;
+	c->offs.sps = l->struct_page_size;
+	c->offs.flags = l->off_flags;
+	c->offs.chead = l->off_compound_head;
+	c->offs.mapping = l->off_mapping;
+	c->offs.mapcount = l->off_mapcount;
+	c->offs.refcount = l->off_refcount;
+}
+
 /**
  * vmcf_classify_range() - classify consecutive page frames
  * @l: a layout filled by vmcf_layout_parse()
@@ -1059,8 +1246,18 @@ int vmcf_classify_range(const struct vmcf_layout *l, const void *pages,
 	c.nr = nr;
 	c.rd = rd;
 	c.base = rd && rd->vmemmap_base ? rd->vmemmap_base : l->vmemmap_base;
+	vmcf_fast_init(&c);
 
 	for (i = 0; i < nr; i += span) {
+		if (l->fast && c.f.anon) {
+			span = vmcf_plain(&c, i, class_out + i);
+			if (span) {
+				if (counts)
+					for (j = i; j < i + span; j++)
+						counts->pages[class_out[j]]++;
+				continue;
+			}
+		}
 		span = 1;
 		cls = vmcf_classify_one(&c, i, &span);
 		/* One store, not a memset() call, for all but free blocks */

@@ -90,6 +90,11 @@ struct vmcf_ptype {
 #define VMCF_LAYOUT_UNKNOWN_RELEASE	0x1	/* no table: VMCOREINFO only */
 #define VMCF_LAYOUT_NO_RESERVED		0x2	/* PG_reserved not trusted */
 
+/* vmcf_layout.fast */
+#define VMCF_FAST_NONE		0
+#define VMCF_FAST_LAYOUT	1
+#define VMCF_FAST_X86_64	2
+
 /**
  * struct vmcf_layout - how to decode one crashed kernel's struct page
  * @release: OSRELEASE, printable characters only
@@ -115,6 +120,8 @@ struct vmcf_ptype {
  * @slab_mask: PG_slab mask, 0 when slab is a page type
  * @hwpoison_mask: PG_hwpoison mask, 0 without CONFIG_MEMORY_FAILURE
  * @reserved_mask: PG_reserved mask, 0 if unknown
+ * @odd_flags: flags that take a page off the fast path: head, hwpoison,
+ *	slab, reserved
  * @mapping_anon: PAGE_MAPPING_ANON, 0 if unknown (no cache/user decisions)
  * @mapping_flags: PAGE_MAPPING_FLAGS
  * @type_mask: bits of page_type that name the type
@@ -124,6 +131,10 @@ struct vmcf_ptype {
  * @types: known page types
  * @buddy_max_order: largest buddy order (MAX_ORDER - 1, MAX_PAGE_ORDER)
  * @compound_max_order: largest compound (folio) order
+ * @fast: how vmcf_classify_range() runs its hot loops: VMCF_FAST_NONE
+ *	(every page through the general decisions), VMCF_FAST_LAYOUT (the
+ *	layout's offsets) or VMCF_FAST_X86_64 (the offsets every supported
+ *	x86_64 release uses, compiled in as constants)
  * @vmemmap_base: virtual address of pfn 0's struct page if VMCOREINFO
  *	exports it (SYMBOL(vmemmap)), else 0
  * @vi_have: bit (1 << enum vmcf_vi) set for each entry present in @vi
@@ -155,6 +166,7 @@ struct vmcf_layout {
 	u64 slab_mask;
 	u64 hwpoison_mask;
 	u64 reserved_mask;
+	u64 odd_flags;
 	u64 mapping_anon;
 	u64 mapping_flags;
 
@@ -166,6 +178,7 @@ struct vmcf_layout {
 
 	u8 buddy_max_order;
 	u8 compound_max_order;
+	u8 fast;
 	u64 vmemmap_base;
 
 	u64 vi_have;

@@ -33,6 +33,8 @@
 
 static_assert(VMCF_NR_CLASSES <= VMCF_SCAN_MAX_CLASSES);
 static_assert(VMCF_NR_CLASSES < VMCF_NOT_RAM);
+/* vmcf_emit() looks classes up in a 64-bit mask: NOT_RAM must miss it. */
+static_assert(VMCF_NR_CLASSES <= (VMCF_NOT_RAM & 63));
 
 static struct workqueue_struct *vmcf_wq;
 
@@ -43,8 +45,8 @@ static struct workqueue_struct *vmcf_wq;
  * @start: first pfn, a multiple of VMCF_SLICE
  * @end: first pfn after the range
  * @count_from: first pfn counted (counting jobs)
- * @keep: 1 for each class id whose pages are kept, 0 otherwise (and for
- *	VMCF_NOT_RAM): one table lookup per pfn instead of tests
+ * @keep: bit (1 << class) set for each class whose pages are kept; clear
+ *	for VMCF_NOT_RAM (bit 63)
  * @bits: receives the keep bits of [@start, @end), or NULL to count
  * @piece_pfns: pfns per piece (a memory section)
  * @nr_pieces: pieces in the range
@@ -58,7 +60,7 @@ struct vmcf_job {
 	u64 start;
 	u64 end;
 	u64 count_from;
-	u8 keep[256];
+	u64 keep;
 	u8 *bits;
 	u64 piece_pfns;
 	u64 nr_pieces;
@@ -89,7 +91,7 @@ struct vmcf_worker {
 	void *win_va;
 	u8 *bounce;
 	u64 counts[VMCF_NR_CLASSES];
-	u8 classes[VMCF_SLICE];
+	u8 classes[VMCF_SLICE] __aligned(8);
 	DECLARE_BITMAP(ram, VMCF_SLICE);
 };
 
@@ -218,13 +220,19 @@ static void vmcf_slice(struct vmcf_worker *w, u64 pfn, u64 n)
 				w->classes[i] = VMCF_NOT_RAM;
 }
 
+/* Keep bit @k of a byte, for the class in byte @k of @v. */
+static inline u8 vmcf_keep(u64 keep, u64 v, unsigned int k)
+{
+	return ((keep >> ((v >> (8 * k)) & 63)) & 1) << k;
+}
+
 /* Keep bits or counts of the slice just classified. */
 static void vmcf_emit(struct vmcf_worker *w, u64 pfn, u64 n)
 {
 	struct vmcf_job *job = w->job;
 	const u8 *cls = w->classes;
+	u64 keep = job->keep, i, v;
 	u8 *out;
-	u64 i;
 
 	if (!job->bits) {
 		for (i = 0; i < n; i++)
@@ -232,13 +240,19 @@ static void vmcf_emit(struct vmcf_worker *w, u64 pfn, u64 n)
 				w->counts[cls[i]]++;
 		return;
 	}
-	/* n is a multiple of 8 (vmcf_scan_bits() checks): whole bytes. */
+	/*
+	 * n is a multiple of 8 (vmcf_scan_bits() checks): whole bytes, from
+	 * eight classes loaded at once.  Loads are what an emulated CPU
+	 * spends its time on.
+	 */
 	out = job->bits + (pfn - job->start) / 8;
-	for (i = 0; i < n; i += 8, cls += 8)
-		*out++ = job->keep[cls[0]] | job->keep[cls[1]] << 1 |
-			 job->keep[cls[2]] << 2 | job->keep[cls[3]] << 3 |
-			 job->keep[cls[4]] << 4 | job->keep[cls[5]] << 5 |
-			 job->keep[cls[6]] << 6 | job->keep[cls[7]] << 7;
+	for (i = 0; i < n; i += 8) {
+		v = le64_to_cpup((const __le64 *)(cls + i));
+		*out++ = vmcf_keep(keep, v, 0) | vmcf_keep(keep, v, 1) |
+			 vmcf_keep(keep, v, 2) | vmcf_keep(keep, v, 3) |
+			 vmcf_keep(keep, v, 4) | vmcf_keep(keep, v, 5) |
+			 vmcf_keep(keep, v, 6) | vmcf_keep(keep, v, 7);
+	}
 }
 
 static void vmcf_worker_run(struct vmcf_worker *w)
@@ -360,7 +374,8 @@ int vmcf_scan_bits(const struct vmcf_crash *c, u64 exclude, u64 start_pfn,
 	if (start_pfn % VMCF_SLICE || nr % 8 || job.end < start_pfn)
 		return -EINVAL;
 	for (cls = 0; cls < VMCF_NR_CLASSES; cls++)
-		job.keep[cls] = !(exclude & BIT_ULL(cls));
+		if (!(exclude & BIT_ULL(cls)))
+			job.keep |= BIT_ULL(cls);
 	memset(bits, 0, nr / 8);
 	return vmcf_run(&job, NULL);
 }

@@ -341,7 +341,7 @@ struct vmcf_error *userspace_filter_counts(struct userspace_filter *uf,
 					   uint64_t end_pfn,
 					   uint64_t counts[VMCF_NR_CLASSES])
 {
-	uint64_t pfn, n, i;
+	uint64_t pfn, n, i, j;
 	uint8_t classes[SLICE];
 	struct vmcf_error *err;
 	struct uf_call c;
@@ -361,9 +361,13 @@ struct vmcf_error *userspace_filter_counts(struct userspace_filter *uf,
 	for (pfn = start_pfn - start_pfn % SLICE; pfn < end_pfn; pfn += n) {
 		n = end_pfn - pfn < SLICE ? end_pfn - pfn : SLICE;
 		uf_classify(&c, pfn, n, classes);
-		for (i = pfn < start_pfn ? start_pfn - pfn : 0; i < n; i++)
+		/* By runs: one add per run, not a chain of increments. */
+		for (i = pfn < start_pfn ? start_pfn - pfn : 0; i < n; i = j) {
+			for (j = i + 1; j < n && classes[j] == classes[i]; j++)
+				;
 			if (classes[i] < VMCF_NR_CLASSES)
-				counts[classes[i]]++;
+				counts[classes[i]] += j - i;
+		}
 	}
 	uf_call_deinit(&c);
 	return NULL;

@@ -15,6 +15,9 @@
  *   ...        the text
  *   8 bytes    start pfn
  *   rest       struct pages, SIZE(page) bytes each
+ *
+ * Besides not crashing, every setting of vmcf_layout.fast must give the
+ * same classes and counts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,9 +87,9 @@ static size_t take(const u8 **data, size_t *size, void *out, size_t n)
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct vmcf_head_reader rd;
-	struct vmcf_counts counts;
-	struct vmcf_layout l;
-	u8 mode = 0, *pages, *out;
+	struct vmcf_counts counts, counts2;
+	struct vmcf_layout l, l2;
+	u8 mode = 0, *pages, *out, *out2;
 	u16 tlen = 0;
 	u64 start = 0, nr, i, sum = 0, off, back;
 	char *text, err[128];
@@ -172,6 +175,24 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		sum += counts.pages[c];
 	if (sum != nr)
 		abort();
+
+	/* The hot loops must agree with the general decisions. */
+	out2 = malloc(nr ? nr : 1);
+	if (!out2)
+		abort();
+	for (c = VMCF_FAST_NONE; c <= VMCF_FAST_LAYOUT; c++) {
+		if (c == l.fast)
+			continue;
+		l2 = l;
+		l2.fast = (u8)c;
+		memset(&counts2, 0, sizeof(counts2));
+		if (vmcf_classify_range(&l2, pages, start, nr, out2, &counts2,
+					(mode & 8) ? NULL : &rd) ||
+		    memcmp(out, out2, nr) ||
+		    memcmp(&counts, &counts2, sizeof(counts)))
+			abort();
+	}
+	free(out2);
 	free(pages);
 	free(out);
 	return 0;

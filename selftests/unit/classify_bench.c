@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A synthetic mem_map shaped like the filter benchmark's workload, for
+ * counting the classifier's instructions per struct page under callgrind
+ * (scripts/bench-classify-instructions.sh).  Under TCG the capture kernel
+ * pays for every emulated instruction, so this count predicts the module's
+ * speed there better than host timings do.
+ *
+ *   classify_bench 6.1|6.12 none|layout|x86_64
+ *
+ * Per 1024-pfn block, from a fixed seed: half anonymous pages, a quarter
+ * page cache, a fifth free order-10 buddy blocks, the rest slab.  Prints
+ * the pages per class so a changed classification shows up.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmcf_classify.h"
+
+#define NR_PAGES	(1024 * 256)
+#define SPS		64
+#define ANON_MAPPING	0xffff888012345601ULL
+#define FILE_MAPPING	0xffff888012345600ULL
+
+struct rel {
+	const char *name;
+	const char *vmcoreinfo;
+	unsigned int pg_lru, pg_swapbacked, pg_uptodate, pg_slab;
+	u32 buddy, slab_type;
+};
+
+static const struct rel rels[] = {
+	{
+		.name = "6.1",
+		.vmcoreinfo =
+		"OSRELEASE=6.1.0-56-amd64\nPAGESIZE=4096\nSIZE(page)=64\n"
+		"SIZE(list_head)=16\nOFFSET(page.flags)=0\n"
+		"OFFSET(page._refcount)=52\nOFFSET(page.mapping)=24\n"
+		"OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\n"
+		"OFFSET(page.private)=40\nOFFSET(page.compound_dtor)=16\n"
+		"OFFSET(page.compound_order)=17\n"
+		"OFFSET(page.compound_head)=8\nLENGTH(zone.free_area)=11\n"
+		"NUMBER(PG_lru)=4\nNUMBER(PG_private)=13\n"
+		"NUMBER(PG_swapcache)=10\nNUMBER(PG_swapbacked)=19\n"
+		"NUMBER(PG_slab)=9\nNUMBER(PG_hwpoison)=23\n"
+		"NUMBER(PG_head_mask)=65536\n"
+		"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
+		"NUMBER(HUGETLB_PAGE_DTOR)=2\n"
+		"NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n",
+		.pg_lru = 4, .pg_swapbacked = 19, .pg_uptodate = 3,
+		.pg_slab = 9, .buddy = 0xffffff7f,
+	},
+	{
+		.name = "6.12",
+		.vmcoreinfo =
+		"OSRELEASE=6.12.117+deb13-amd64\nPAGESIZE=4096\n"
+		"SYMBOL(vmemmap)=ffffea0000000000\nSIZE(page)=64\n"
+		"SIZE(list_head)=16\nOFFSET(page.flags)=0\n"
+		"OFFSET(page._refcount)=52\nOFFSET(page.mapping)=24\n"
+		"OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\n"
+		"OFFSET(page.private)=40\nOFFSET(page.compound_head)=8\n"
+		"LENGTH(zone.free_area)=11\nNUMBER(PG_lru)=5\n"
+		"NUMBER(PG_private)=14\nNUMBER(PG_swapcache)=10\n"
+		"NUMBER(PG_swapbacked)=17\n"
+		"NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376\n"
+		"NUMBER(PG_hwpoison)=20\nNUMBER(PG_head_mask)=64\n"
+		"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456\n"
+		"NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592\n"
+		"NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-251658240\n",
+		.pg_lru = 5, .pg_swapbacked = 17, .pg_uptodate = 3,
+		.buddy = 0xf0000000, .slab_type = 0xf5000000,
+	},
+};
+
+static void put(u8 *pg, u64 i, unsigned int off, u64 v, size_t w)
+{
+	memcpy(pg + i * SPS + off, &v, w);
+}
+
+static void fill(const struct rel *r, u8 *pg)
+{
+	u64 seed = 1, i, j, uptodate = 1ULL << r->pg_uptodate;
+	unsigned int kind;
+
+	for (i = 0; i < NR_PAGES; i += 1024) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		kind = (unsigned int)(seed >> 33) % 20;
+		for (j = i; j < i + 1024; j++) {
+			put(pg, j, 48, 0xffffffff, 4);	/* _mapcount -1 */
+			if (kind < 10) {
+				put(pg, j, 0, uptodate | 1ULL << r->pg_lru |
+				    1ULL << r->pg_swapbacked, 8);
+				put(pg, j, 24, ANON_MAPPING, 8);
+				put(pg, j, 48, 0, 4);
+				put(pg, j, 52, 1, 4);
+			} else if (kind < 15) {
+				put(pg, j, 0, uptodate | 1ULL << r->pg_lru, 8);
+				put(pg, j, 24, FILE_MAPPING, 8);
+				put(pg, j, 52, 1, 4);
+			} else if (kind < 19) {
+				if (j == i) {
+					put(pg, j, 48, r->buddy, 4);
+					put(pg, j, 40, 10, 8);
+				}
+			} else {
+				if (r->pg_slab)
+					put(pg, j, 0, 1ULL << r->pg_slab, 8);
+				else
+					put(pg, j, 48, r->slab_type, 4);
+				put(pg, j, 52, 1, 4);
+			}
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const modes[] = { "none", "layout", "x86_64" };
+	struct vmcf_counts counts;
+	const struct rel *r = NULL;
+	struct vmcf_layout l;
+	u8 *pg, *cls;
+	char err[128];
+	int mode = -1;
+	size_t k;
+
+	for (k = 0; argc == 3 && k < ARRAY_SIZE(rels); k++)
+		if (!strcmp(argv[1], rels[k].name))
+			r = &rels[k];
+	for (k = 0; argc == 3 && k < ARRAY_SIZE(modes); k++)
+		if (!strcmp(argv[2], modes[k]))
+			mode = (int)k;
+	if (!r || mode < 0) {
+		fprintf(stderr, "usage: classify_bench 6.1|6.12 none|layout|x86_64\n");
+		return 2;
+	}
+	if (vmcf_layout_parse(&l, r->vmcoreinfo, strlen(r->vmcoreinfo), err,
+			      sizeof(err))) {
+		fprintf(stderr, "classify_bench: %s\n", err);
+		return 1;
+	}
+	if (mode == VMCF_FAST_X86_64 && l.fast != VMCF_FAST_X86_64) {
+		fprintf(stderr, "classify_bench: %s layout is not x86_64's\n",
+			r->name);
+		return 1;
+	}
+	l.fast = (u8)mode;
+	pg = calloc(NR_PAGES, SPS);
+	cls = malloc(NR_PAGES);
+	if (!pg || !cls)
+		return 1;
+	fill(r, pg);
+	memset(&counts, 0, sizeof(counts));
+	/* Slices of 1024 pfns, as the module and the userspace filter use. */
+	for (k = 0; k < NR_PAGES; k += 1024)
+		if (vmcf_classify_range(&l, pg + k * SPS, k, 1024, cls + k,
+					&counts, NULL))
+			return 1;
+	printf("pages %d\n", NR_PAGES);
+	for (k = 0; k < VMCF_NR_CLASSES; k++)
+		if (counts.pages[k])
+			printf("%s %llu\n", vmcf_class_name((int)k),
+			       counts.pages[k]);
+	free(pg);
+	free(cls);
+	return 0;
+}
