@@ -26,6 +26,8 @@ sizes=(${sizes[*]})
 kernel=$top/build/kernels/$v-patched
 ko=$top/build/modules/$v-patched/module/vmcore_filter.ko
 excl() { awk '/STEP \[Excluding unnecessary pages\]/ { s += $(NF - 1) } END { printf "%.3f", s }' "$1"; }
+# How many times makedumpfile ran that step (it decides by itself: 1 or 2).
+steps() { grep -c 'STEP \[Excluding unnecessary pages\]' "$1"; }
 field() { awk -v n="$2" '$1 == "bench" && $2 == n { print $3 }' "$1"; }
 
 [ ${#sizes[@]} -gt 0 ] && echo "filtering benchmark, $v patched, TCG, capture kernel nr_cpus=2"
@@ -57,29 +59,30 @@ for ram in "${sizes[@]}"; do
 	# The module spreads one read over online CPUs: 1 CPU is with cpu1 offline.
 	one=$(field "$res/ours1.log" one_pread) all=$(field "$res/ours.log" one_pread)
 	mk=$(excl "$res/mkdf.log")
-	echo "  $ram guest ($pfns pfns): ours 1 CPU ${one}s, all CPUs ${all}s; makedumpfile ${mk}s;" \
+	echo "  $ram guest ($pfns pfns): ours 1 CPU ${one}s, all CPUs ${all}s; makedumpfile ${mk}s ($(steps "$res/mkdf.log") steps);" \
 		"ratio $(awk -v a="$mk" -v b="$all" 'BEGIN { printf "%.1f", a / b }')x (1 CPU $(awk -v a="$mk" -v b="$one" 'BEGIN { printf "%.1f", a / b }')x);" \
 		"per TiB: ours $(awk -v t="$all" -v s="$tib" 'BEGIN { printf "%.1f", t / s }')s, makedumpfile $(awk -v t="$mk" -v s="$tib" 'BEGIN { printf "%.1f", t / s }')s"
 done
 
-# Median of three runs: the host is shared and a single run is noisy.
-median3() { sort -n | sed -n 2p; }
+# Median of five runs: the host is shared and a single run is noisy.
+median5() { sort -n | sed -n 3p; }
 if [ -n "$largest" ] && [ -f "$largest" ]; then
 	classify=$top/build/unit/vmcf-classify	# built by selftests/25-memmap.t
-	# classify_s: the first whole pass over RAM, page tables of the mapped
-	# file populated on the way; makedumpfile: its two filtering steps.
-	ours=$(for i in 1 2 3; do
+	# classify_s: the first whole pass over RAM, struct pages read from the
+	# file; makedumpfile: its filtering steps.
+	ours=$(for i in 1 2 3 4 5; do
 		"$classify" --time -d 31 "$largest" | awk '$1 == "classify_s" { print $2 }'
-	done | median3)
-	ours1=$(for i in 1 2 3; do
+	done | median5)
+	ours1=$(for i in 1 2 3 4 5; do
 		"$classify" --threads 1 --time -d 31 "$largest" | awk '$1 == "classify_s" { print $2 }'
-	done | median3)
-	mk=$(for i in 1 2 3; do
+	done | median5)
+	mk=$(for i in 1 2 3 4 5; do
 		makedumpfile -d 31 --dry-run --message-level 31 "$largest" /tmp/vmcf-bench-none > "$largest.mkdf.log" 2>&1 || true
 		excl "$largest.mkdf.log"; echo
-	done | median3)
-	echo "  host, $(( $(stat -c %s "$largest") >> 20 )) MiB vmcore (median of 3): vmcf-classify ${ours}s" \
-		"(1 thread ${ours1}s) vs makedumpfile filtering ${mk}s (both steps):" \
+	done | median5)
+	mksteps=$(steps "$largest.mkdf.log")
+	echo "  host, $(( $(stat -c %s "$largest") >> 20 )) MiB vmcore (median of 5): vmcf-classify ${ours}s" \
+		"(1 thread ${ours1}s) vs makedumpfile filtering ${mk}s ($mksteps steps):" \
 		"$(awk -v a="$ours" -v b="$mk" 'BEGIN { printf "%.2f", a / b }') of its time" \
 		"($(awk -v a="$ours1" -v b="$mk" 'BEGIN { printf "%.2f", a / b }') on 1 thread)"
 	rm -f "$largest.mkdf.log"
