@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "vmcf_classify.h"
+#include "vmcoreinfo_min.h"
 
 #define NR_PAGES	(1024 * 256)
 #define SPS		64
@@ -33,41 +34,13 @@ struct rel {
 static const struct rel rels[] = {
 	{
 		.name = "6.1",
-		.vmcoreinfo =
-		"OSRELEASE=6.1.0-56-amd64\nPAGESIZE=4096\nSIZE(page)=64\n"
-		"SIZE(list_head)=16\nOFFSET(page.flags)=0\n"
-		"OFFSET(page._refcount)=52\nOFFSET(page.mapping)=24\n"
-		"OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\n"
-		"OFFSET(page.private)=40\nOFFSET(page.compound_dtor)=16\n"
-		"OFFSET(page.compound_order)=17\n"
-		"OFFSET(page.compound_head)=8\nLENGTH(zone.free_area)=11\n"
-		"NUMBER(PG_lru)=4\nNUMBER(PG_private)=13\n"
-		"NUMBER(PG_swapcache)=10\nNUMBER(PG_swapbacked)=19\n"
-		"NUMBER(PG_slab)=9\nNUMBER(PG_hwpoison)=23\n"
-		"NUMBER(PG_head_mask)=65536\n"
-		"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
-		"NUMBER(HUGETLB_PAGE_DTOR)=2\n"
-		"NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n",
+		.vmcoreinfo = VMCF_TEST_VI61,
 		.pg_lru = 4, .pg_swapbacked = 19, .pg_uptodate = 3,
 		.pg_slab = 9, .buddy = 0xffffff7f,
 	},
 	{
 		.name = "6.12",
-		.vmcoreinfo =
-		"OSRELEASE=6.12.117+deb13-amd64\nPAGESIZE=4096\n"
-		"SYMBOL(vmemmap)=ffffea0000000000\nSIZE(page)=64\n"
-		"SIZE(list_head)=16\nOFFSET(page.flags)=0\n"
-		"OFFSET(page._refcount)=52\nOFFSET(page.mapping)=24\n"
-		"OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\n"
-		"OFFSET(page.private)=40\nOFFSET(page.compound_head)=8\n"
-		"LENGTH(zone.free_area)=11\nNUMBER(PG_lru)=5\n"
-		"NUMBER(PG_private)=14\nNUMBER(PG_swapcache)=10\n"
-		"NUMBER(PG_swapbacked)=17\n"
-		"NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376\n"
-		"NUMBER(PG_hwpoison)=20\nNUMBER(PG_head_mask)=64\n"
-		"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456\n"
-		"NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592\n"
-		"NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-251658240\n",
+		.vmcoreinfo = VMCF_TEST_VI612,
 		.pg_lru = 5, .pg_swapbacked = 17, .pg_uptodate = 3,
 		.buddy = 0xf0000000, .slab_type = 0xf5000000,
 	},
