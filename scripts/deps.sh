@@ -20,6 +20,8 @@ packages=(
 	dkms shellcheck
 	# documentation (make docs, selftests/05-docs.t)
 	python3-sphinx
+	# instruction counts (scripts/bench-classify-instructions.sh)
+	valgrind
 )
 
 missing=()
