@@ -243,11 +243,16 @@ static void vmcf_emit(struct vmcf_worker *w, u64 pfn, u64 n)
 	/*
 	 * n is a multiple of 8 (vmcf_scan_bits() checks): whole bytes, from
 	 * eight classes loaded at once.  Loads are what an emulated CPU
-	 * spends its time on.
+	 * spends its time on.  Classes come in runs, so most bytes are eight
+	 * pfns of one class: one lookup for the byte.
 	 */
 	out = job->bits + (pfn - job->start) / 8;
 	for (i = 0; i < n; i += 8) {
 		v = le64_to_cpup((const __le64 *)(cls + i));
+		if (v == (v & 0xff) * 0x0101010101010101ULL) {
+			*out++ = vmcf_keep(keep, v, 0) ? 0xff : 0;
+			continue;
+		}
 		*out++ = vmcf_keep(keep, v, 0) | vmcf_keep(keep, v, 1) |
 			 vmcf_keep(keep, v, 2) | vmcf_keep(keep, v, 3) |
 			 vmcf_keep(keep, v, 4) | vmcf_keep(keep, v, 5) |
