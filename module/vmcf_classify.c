@@ -654,24 +654,6 @@ static int vmcf_setup_release(struct vmcf_layout *l,
 	return 0;
 }
 
-/**
- * struct vmcf_offs - where the hot loops find the fields of a struct page
- * @sps: SIZE(page)
- * @flags: OFFSET(page.flags)
- * @chead: OFFSET(page.compound_head)
- * @mapping: OFFSET(page.mapping)
- * @mapcount: OFFSET(page._mapcount), where page_type lives
- * @refcount: OFFSET(page._refcount)
- */
-struct vmcf_offs {
-	u32 sps;
-	u32 flags;
-	u32 chead;
-	u32 mapping;
-	u32 mapcount;
-	u32 refcount;
-};
-
 /* x86_64 6.1 and 6.12 (and the releases between) without debug options. */
 static const struct vmcf_offs vmcf_x86_64 = {
 	.sps = 64, .flags = 0, .chead = 8, .mapping = 24, .mapcount = 48,
@@ -685,8 +667,22 @@ static const struct vmcf_offs vmcf_x86_64 = {
  */
 static void vmcf_setup_fast(struct vmcf_layout *l)
 {
-	l->odd_flags = l->head_mask | l->hwpoison_mask | l->slab_mask |
-		       l->reserved_mask;
+	l->f.odd = l->head_mask | l->hwpoison_mask | l->slab_mask |
+		   l->reserved_mask;
+	l->f.anon = l->mapping_anon;
+	l->f.mflags = l->mapping_flags;
+	l->f.lru = l->lru_mask;
+	l->f.priv = l->private_mask;
+	l->f.sbacked = l->swapbacked_mask;
+	l->f.scache = l->swapcache_mask;
+	l->f.head_poison = l->head_mask | l->hwpoison_mask;
+	l->f.below = l->type_below;
+	l->offs.sps = l->struct_page_size;
+	l->offs.flags = l->off_flags;
+	l->offs.chead = l->off_compound_head;
+	l->offs.mapping = l->off_mapping;
+	l->offs.mapcount = l->off_mapcount;
+	l->offs.refcount = l->off_refcount;
 	l->fast = VMCF_FAST_LAYOUT;
 	if (l->struct_page_size == vmcf_x86_64.sps &&
 	    l->off_flags == vmcf_x86_64.flags &&
@@ -777,34 +773,6 @@ struct vmcf_pg {
 };
 
 /**
- * struct vmcf_fast - layout values of the hot loops
- * @odd: vmcf_layout.odd_flags
- * @anon: PAGE_MAPPING_ANON, 0 if unknown (no plain runs then)
- * @mflags: PAGE_MAPPING_FLAGS
- * @lru: PG_lru mask
- * @priv: PG_private mask
- * @sbacked: PG_swapbacked mask
- * @scache: PG_swapcache mask
- * @head_poison: PG_head and PG_hwpoison masks
- * @below: vmcf_layout.type_below
- *
- * A copy on the stack: the loops store classes through a u8 pointer, which
- * may alias the layout as far as the compiler knows, so it would reload
- * every value from the layout for every page.
- */
-struct vmcf_fast {
-	u64 odd;
-	u64 anon;
-	u64 mflags;
-	u64 lru;
-	u64 priv;
-	u64 sbacked;
-	u64 scache;
-	u64 head_poison;
-	s32 below;
-};
-
-/**
  * struct vmcf_ctx - state of one vmcf_classify_range() call
  * @l: the layout
  * @pages: the caller's struct pages
@@ -818,8 +786,6 @@ struct vmcf_fast {
  * @hc_end: first pfn after it
  * @hc_cls: its class, which its tails share
  * @buf: room for a head and its page[1] read through @rd
- * @f: the layout's values the hot loops use
- * @offs: the layout's offsets, for VMCF_FAST_LAYOUT
  */
 struct vmcf_ctx {
 	const struct vmcf_layout *l;
@@ -834,8 +800,6 @@ struct vmcf_ctx {
 	u64 hc_end;
 	u8 hc_cls;
 	u8 buf[2][VMCF_MAX_PAGE_STRUCT];
-	struct vmcf_fast f;
-	struct vmcf_offs offs;
 };
 
 #define VMCF_LITTLE_ENDIAN	(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
@@ -950,8 +914,8 @@ static u64 vmcf_plain(const struct vmcf_ctx *c, u64 i, u8 *out)
 	const u8 *p = c->pages + i * c->l->struct_page_size;
 
 	if (c->l->fast == VMCF_FAST_X86_64)
-		return vmcf_plain_run(&c->f, p, c->nr - i, out, vmcf_x86_64);
-	return vmcf_plain_run(&c->f, p, c->nr - i, out, c->offs);
+		return vmcf_plain_run(&c->l->f, p, c->nr - i, out, vmcf_x86_64);
+	return vmcf_plain_run(&c->l->f, p, c->nr - i, out, c->l->offs);
 }
 
 /*
@@ -994,9 +958,9 @@ static bool vmcf_all_idle(const struct vmcf_ctx *c, u64 idx, u64 n)
 	u64 i;
 
 	if (l->fast == VMCF_FAST_X86_64)
-		return vmcf_idle_run(&c->f, p, n, vmcf_x86_64) == n;
+		return vmcf_idle_run(&c->l->f, p, n, vmcf_x86_64) == n;
 	if (l->fast == VMCF_FAST_LAYOUT)
-		return vmcf_idle_run(&c->f, p, n, c->offs) == n;
+		return vmcf_idle_run(&c->l->f, p, n, c->l->offs) == n;
 	for (i = 0; i < n; i++) {
 		vmcf_load(l, p + i * l->struct_page_size, &q);
 		if (!vmcf_idle(l, &q))
@@ -1066,7 +1030,7 @@ static u8 vmcf_decide(struct vmcf_ctx *c, u64 pfn, const struct vmcf_pg *pg,
 		return VMCF_RESERVED;
 	if (!l->mapping_anon)
 		return VMCF_KERNEL;
-	return vmcf_mapped_class(&c->f, pg->flags, pg->mapping);
+	return vmcf_mapped_class(&c->l->f, pg->flags, pg->mapping);
 }
 
 /*
@@ -1180,27 +1144,6 @@ static u8 vmcf_classify_one(struct vmcf_ctx *c, u64 i, u64 *span)
 	return vmcf_head(c, pfn, p, page1);
 }
 
-static void vmcf_fast_init(struct vmcf_ctx *c)
-{
-	const struct vmcf_layout *l = c->l;
-
-	c->f.odd = l->odd_flags;
-	c->f.anon = l->mapping_anon;
-	c->f.mflags = l->mapping_flags;
-	c->f.lru = l->lru_mask;
-	c->f.priv = l->private_mask;
-	c->f.sbacked = l->swapbacked_mask;
-	c->f.scache = l->swapcache_mask;
-	c->f.head_poison = l->head_mask | l->hwpoison_mask;
-	c->f.below = l->type_below;
-	c->offs.sps = l->struct_page_size;
-	c->offs.flags = l->off_flags;
-	c->offs.chead = l->off_compound_head;
-	c->offs.mapping = l->off_mapping;
-	c->offs.mapcount = l->off_mapcount;
-	c->offs.refcount = l->off_refcount;
-}
-
 /**
  * vmcf_classify_range() - classify consecutive page frames
  * @l: a layout filled by vmcf_layout_parse()
@@ -1246,10 +1189,9 @@ int vmcf_classify_range(const struct vmcf_layout *l, const void *pages,
 	c.nr = nr;
 	c.rd = rd;
 	c.base = rd && rd->vmemmap_base ? rd->vmemmap_base : l->vmemmap_base;
-	vmcf_fast_init(&c);
 
 	for (i = 0; i < nr; i += span) {
-		if (l->fast && c.f.anon) {
+		if (l->fast && l->f.anon) {
 			span = vmcf_plain(&c, i, class_out + i);
 			if (span) {
 				if (counts)

@@ -96,6 +96,53 @@ struct vmcf_ptype {
 #define VMCF_FAST_X86_64	2
 
 /**
+ * struct vmcf_offs - where the hot loops find the fields of a struct page
+ * @sps: SIZE(page)
+ * @flags: OFFSET(page.flags)
+ * @chead: OFFSET(page.compound_head)
+ * @mapping: OFFSET(page.mapping)
+ * @mapcount: OFFSET(page._mapcount), where page_type lives
+ * @refcount: OFFSET(page._refcount)
+ */
+struct vmcf_offs {
+	u32 sps;
+	u32 flags;
+	u32 chead;
+	u32 mapping;
+	u32 mapcount;
+	u32 refcount;
+};
+
+/**
+ * struct vmcf_fast - layout values of the hot loops
+ * @odd: flags that take a page off the fast path: head, hwpoison, slab,
+ *	reserved
+ * @anon: PAGE_MAPPING_ANON, 0 if unknown (no plain runs then)
+ * @mflags: PAGE_MAPPING_FLAGS
+ * @lru: PG_lru mask
+ * @priv: PG_private mask
+ * @sbacked: PG_swapbacked mask
+ * @scache: PG_swapcache mask
+ * @head_poison: PG_head and PG_hwpoison masks
+ * @below: vmcf_layout.type_below
+ *
+ * The hot loops copy it to the stack: they store classes through a u8
+ * pointer, which may alias the layout as far as the compiler knows, so it
+ * would reload every value from the layout for every page.
+ */
+struct vmcf_fast {
+	u64 odd;
+	u64 anon;
+	u64 mflags;
+	u64 lru;
+	u64 priv;
+	u64 sbacked;
+	u64 scache;
+	u64 head_poison;
+	s32 below;
+};
+
+/**
  * struct vmcf_layout - how to decode one crashed kernel's struct page
  * @release: OSRELEASE, printable characters only
  * @table: OSRELEASE prefix of the release table used, "" if none matched
@@ -120,8 +167,6 @@ struct vmcf_ptype {
  * @slab_mask: PG_slab mask, 0 when slab is a page type
  * @hwpoison_mask: PG_hwpoison mask, 0 without CONFIG_MEMORY_FAILURE
  * @reserved_mask: PG_reserved mask, 0 if unknown
- * @odd_flags: flags that take a page off the fast path: head, hwpoison,
- *	slab, reserved
  * @mapping_anon: PAGE_MAPPING_ANON, 0 if unknown (no cache/user decisions)
  * @mapping_flags: PAGE_MAPPING_FLAGS
  * @type_mask: bits of page_type that name the type
@@ -135,6 +180,8 @@ struct vmcf_ptype {
  *	(every page through the general decisions), VMCF_FAST_LAYOUT (the
  *	layout's offsets) or VMCF_FAST_X86_64 (the offsets every supported
  *	x86_64 release uses, compiled in as constants)
+ * @f: the values the hot loops use
+ * @offs: the offsets the hot loops use with VMCF_FAST_LAYOUT
  * @vmemmap_base: virtual address of pfn 0's struct page if VMCOREINFO
  *	exports it (SYMBOL(vmemmap)), else 0
  * @vi_have: bit (1 << enum vmcf_vi) set for each entry present in @vi
@@ -166,7 +213,6 @@ struct vmcf_layout {
 	u64 slab_mask;
 	u64 hwpoison_mask;
 	u64 reserved_mask;
-	u64 odd_flags;
 	u64 mapping_anon;
 	u64 mapping_flags;
 
@@ -179,6 +225,8 @@ struct vmcf_layout {
 	u8 buddy_max_order;
 	u8 compound_max_order;
 	u8 fast;
+	struct vmcf_fast f;
+	struct vmcf_offs offs;
 	u64 vmemmap_base;
 
 	u64 vi_have;
