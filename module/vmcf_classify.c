@@ -949,6 +949,45 @@ static __always_inline u64 vmcf_idle_run(const struct vmcf_fast *fp,
 	return i;
 }
 
+/*
+ * The tails of the compound page vmcf_head() or vmcf_tail() looked at last,
+ * from index @i on: how many follow, up to its end, that vmcf_classify_one()
+ * would give its cached class without looking further (a tail pointing at
+ * that head, neither PG_head nor PG_hwpoison).  Two loads a page where the
+ * general path makes six: every tail of a THP comes here.
+ */
+static __always_inline u64 vmcf_tail_run(const struct vmcf_ctx *c, u64 i,
+					 u8 *out, const struct vmcf_offs o)
+{
+	const u64 want = c->hc_addr | 1, head_poison = c->l->f.head_poison;
+	const u8 *p = c->pages + i * o.sps;
+	const u8 cls = c->hc_cls;
+	u64 n = c->hc_end - (c->start + i), k;
+
+	if (n > c->nr - i)
+		n = c->nr - i;
+	for (k = 0; k < n; k++, p += o.sps) {
+		if (vmcf_ld64(p, o.chead) != want ||
+		    (vmcf_ld64(p, o.flags) & head_poison))
+			break;
+		out[k] = cls;
+	}
+	return k;
+}
+
+static u64 vmcf_tails(const struct vmcf_ctx *c, u64 i, u8 *out)
+{
+	u64 pfn = c->start + i;
+
+	/* vmcf_tail() answers CORRUPT for these, whatever the cache says */
+	if (!c->hc_valid || !c->base || c->hc_addr < c->base ||
+	    pfn <= c->hc_pfn || pfn >= c->hc_end)
+		return 0;
+	if (c->l->fast == VMCF_FAST_X86_64)
+		return vmcf_tail_run(c, i, out, vmcf_x86_64);
+	return vmcf_tail_run(c, i, out, c->l->offs);
+}
+
 /* Whether the @n pages from index @idx on all look idle. */
 static bool vmcf_all_idle(const struct vmcf_ctx *c, u64 idx, u64 n)
 {
@@ -1191,6 +1230,14 @@ int vmcf_classify_range(const struct vmcf_layout *l, const void *pages,
 	c.base = rd && rd->vmemmap_base ? rd->vmemmap_base : l->vmemmap_base;
 
 	for (i = 0; i < nr; i += span) {
+		if (l->fast) {
+			span = vmcf_tails(&c, i, class_out + i);
+			if (span) {
+				if (counts)
+					counts->pages[c.hc_cls] += span;
+				continue;
+			}
+		}
 		if (l->fast && l->f.anon) {
 			span = vmcf_plain(&c, i, class_out + i);
 			if (span) {

@@ -8,7 +8,8 @@
  *
  *   classify_bench 6.1|6.12 none|layout|x86_64
  *
- * Per 1024-pfn block, from a fixed seed: half anonymous pages, a quarter
+ * Per 1024-pfn block, from a fixed seed: half anonymous memory (half of
+ * it order-0 pages, half order-9 THPs, as with THP "always"), a quarter
  * page cache, a fifth free order-10 buddy blocks, the rest slab.  Prints
  * the pages per class so a changed classification shows up.
  */
@@ -23,6 +24,8 @@
 #define SPS		64
 #define ANON_MAPPING	0xffff888012345601ULL
 #define FILE_MAPPING	0xffff888012345600ULL
+/* The vmemmap base the module finds in the page tables (6.1 has no symbol) */
+#define VMEMMAP		0xffffea0000000000ULL
 
 struct rel {
 	const char *name;
@@ -51,7 +54,28 @@ static void put(u8 *pg, u64 i, unsigned int off, u64 v, size_t w)
 	memcpy(pg + i * SPS + off, &v, w);
 }
 
-static void fill(const struct rel *r, u8 *pg)
+/*
+ * Makes the 512 anonymous pages at index i one THP, as 6.1 and 6.12 lay it
+ * out: PG_head on the first, the order (and 6.1's compound_dtor) in page[1],
+ * every tail pointing at the head.
+ */
+static void thp(const struct vmcf_layout *l, u8 *pg, u64 i)
+{
+	u64 j, head = VMEMMAP + i * SPS, flags;
+
+	memcpy(&flags, pg + i * SPS, 8);
+	put(pg, i, 0, flags | l->head_mask, 8);
+	put(pg, i + 1, (unsigned int)l->off_order1, 9, 1);
+	if (l->off_dtor1 >= 0)
+		put(pg, i + 1, (unsigned int)l->off_dtor1, 3, 1);
+	for (j = i + 1; j < i + 512; j++) {
+		put(pg, j, 8, head | 1, 8);
+		put(pg, j, 48, 0xffffffff, 4);
+		put(pg, j, 52, 0, 4);
+	}
+}
+
+static void fill(const struct rel *r, const struct vmcf_layout *l, u8 *pg)
 {
 	u64 seed = 1, i, j, uptodate = 1ULL << r->pg_uptodate;
 	unsigned int kind;
@@ -84,12 +108,17 @@ static void fill(const struct rel *r, u8 *pg)
 				put(pg, j, 52, 1, 4);
 			}
 		}
+		if (kind < 5) {
+			thp(l, pg, i);
+			thp(l, pg, i + 512);
+		}
 	}
 }
 
 int main(int argc, char **argv)
 {
 	static const char *const modes[] = { "none", "layout", "x86_64" };
+	struct vmcf_head_reader rd = { .vmemmap_base = VMEMMAP };
 	struct vmcf_counts counts;
 	const struct rel *r = NULL;
 	struct vmcf_layout l;
@@ -123,12 +152,12 @@ int main(int argc, char **argv)
 	cls = malloc(NR_PAGES);
 	if (!pg || !cls)
 		return 1;
-	fill(r, pg);
+	fill(r, &l, pg);
 	memset(&counts, 0, sizeof(counts));
 	/* Slices of 1024 pfns, as the module and the userspace filter use. */
 	for (k = 0; k < NR_PAGES; k += 1024)
 		if (vmcf_classify_range(&l, pg + k * SPS, k, 1024, cls + k,
-					&counts, NULL))
+					&counts, &rd))
 			return 1;
 	printf("pages %d\n", NR_PAGES);
 	for (k = 0; k < VMCF_NR_CLASSES; k++)
