@@ -669,6 +669,7 @@ static void vmcf_setup_fast(struct vmcf_layout *l)
 {
 	l->f.odd = l->head_mask | l->hwpoison_mask | l->slab_mask |
 		   l->reserved_mask;
+	l->f.slab = l->slab_mask;
 	l->f.anon = l->mapping_anon;
 	l->f.mflags = l->mapping_flags;
 	l->f.lru = l->lru_mask;
@@ -888,8 +889,9 @@ vmcf_mapped_class(const struct vmcf_fast *f, u64 flags, u64 mapping)
 
 /*
  * Classifies pages from @p on, up to @n, while they need none of the rarer
- * decisions of vmcf_classify_one(): not compound, none of the odd flags, no
- * page type.  Returns how many it classified; each gets the class
+ * decisions of vmcf_classify_one(): not compound, neither PG_head nor
+ * PG_hwpoison, no page type (slab pages may have one: their flag comes
+ * first).  Returns how many it classified; each gets the class
  * vmcf_decide() would give it.  Inlined once per struct vmcf_offs.
  */
 static __always_inline u64 vmcf_plain_run(const struct vmcf_fast *fp,
@@ -901,7 +903,21 @@ static __always_inline u64 vmcf_plain_run(const struct vmcf_fast *fp,
 
 	for (i = 0; i < n; i++, p += o.sps) {
 		flags = vmcf_ld64(p, o.flags);
-		if ((flags & f.odd) || (vmcf_ld64(p, o.chead) & 1) ||
+		if (unlikely(flags & f.odd)) {
+			/* Order-0 slab and reserved pages: no more loads */
+			if ((flags & f.head_poison) ||
+			    (vmcf_ld64(p, o.chead) & 1))
+				break;
+			if (flags & f.slab) {
+				out[i] = VMCF_SLAB;
+				continue;
+			}
+			if ((s32)vmcf_ld32(p, o.mapcount) < f.below)
+				break;
+			out[i] = VMCF_RESERVED;
+			continue;
+		}
+		if ((vmcf_ld64(p, o.chead) & 1) ||
 		    (s32)vmcf_ld32(p, o.mapcount) < f.below)
 			break;
 		out[i] = vmcf_mapped_class(&f, flags, vmcf_ld64(p, o.mapping));

@@ -115,15 +115,17 @@ struct vmcf_offs {
 
 /**
  * struct vmcf_fast - layout values of the hot loops
- * @odd: flags that take a page off the fast path: head, hwpoison, slab,
+ * @odd: flags the plain loop looks at twice: head, hwpoison, slab,
  *	reserved
+ * @slab: PG_slab mask (6.1; 0 where slab is a page type)
  * @anon: PAGE_MAPPING_ANON, 0 if unknown (no plain runs then)
  * @mflags: PAGE_MAPPING_FLAGS
  * @lru: PG_lru mask
  * @priv: PG_private mask
  * @sbacked: PG_swapbacked mask
  * @scache: PG_swapcache mask
- * @head_poison: PG_head and PG_hwpoison masks
+ * @head_poison: PG_head and PG_hwpoison masks: such pages take the
+ *	general path
  * @below: vmcf_layout.type_below
  *
  * The hot loops copy it to the stack: they store classes through a u8
@@ -132,6 +134,7 @@ struct vmcf_offs {
  */
 struct vmcf_fast {
 	u64 odd;
+	u64 slab;
 	u64 anon;
 	u64 mflags;
 	u64 lru;

@@ -30,6 +30,7 @@ typedef signed int s32;
 typedef signed long long s64;
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define unlikely(x) __builtin_expect(!!(x), 0)
 #endif
 
 #endif /* VMCF_TYPES_H */
