@@ -975,7 +975,7 @@ static __always_inline u64 vmcf_idle_run(const struct vmcf_fast *fp,
 static __always_inline u64 vmcf_tail_run(const struct vmcf_ctx *c, u64 i,
 					 u8 *out, const struct vmcf_offs o)
 {
-	const u64 want = c->hc_addr | 1, head_poison = c->l->f.head_poison;
+	const u64 want = c->hc_addr + 1, head_poison = c->l->f.head_poison;
 	const u8 *p = c->pages + i * o.sps;
 	const u8 cls = c->hc_cls;
 	u64 n = c->hc_end - (c->start + i), k;
@@ -995,9 +995,12 @@ static u64 vmcf_tails(const struct vmcf_ctx *c, u64 i, u8 *out)
 {
 	u64 pfn = c->start + i;
 
-	/* vmcf_tail() answers CORRUPT for these, whatever the cache says */
+	/*
+	 * vmcf_tail() answers CORRUPT for these, whatever the cache says; an
+	 * odd head address is never what chead - 1 gives.
+	 */
 	if (!c->hc_valid || !c->base || c->hc_addr < c->base ||
-	    pfn <= c->hc_pfn || pfn >= c->hc_end)
+	    (c->hc_addr & 1) || pfn <= c->hc_pfn || pfn >= c->hc_end)
 		return 0;
 	if (c->l->fast == VMCF_FAST_X86_64)
 		return vmcf_tail_run(c, i, out, vmcf_x86_64);
@@ -1244,6 +1247,9 @@ int vmcf_classify_range(const struct vmcf_layout *l, const void *pages,
 	c.nr = nr;
 	c.rd = rd;
 	c.base = rd && rd->vmemmap_base ? rd->vmemmap_base : l->vmemmap_base;
+	/* struct pages are 8-byte aligned: any other base is garbage */
+	if (c.base & 7)
+		c.base = 0;
 
 	for (i = 0; i < nr; i += span) {
 		if (l->fast) {

@@ -251,7 +251,8 @@ struct vmcf_counts {
  * @ctx: passed to @read_page
  * @vmemmap_base: virtual address of pfn 0's struct page in the crashed
  *	kernel, used to turn compound_head pointers into pfns; 0 means use
- *	vmcf_layout.vmemmap_base
+ *	vmcf_layout.vmemmap_base.  A base that is not a multiple of 8 is
+ *	garbage: compound pages are then CORRUPT, as without a base.
  */
 struct vmcf_head_reader {
 	int (*read_page)(void *ctx, u64 pfn, void *buf);

@@ -709,6 +709,10 @@ static void t_remote_head(const struct rel *r)
 	rd.fail = false;
 	hr.vmemmap_base = VMEMMAP + 8;
 	run(&e, &hr, "tails are corrupt when the vmemmap base is off by 8");
+	hr.vmemmap_base = VMEMMAP + 1;
+	run(&e, &hr, "tails are corrupt when the vmemmap base is odd");
+	memset(whole.exp, VMCF_CORRUPT, 512);
+	run(&whole, &hr, "a whole THP is corrupt when the vmemmap base is odd");
 	env_free(&whole);
 	env_free(&e);
 }
