@@ -11,6 +11,9 @@
  *                    bit 2: turn odd compound_head words into pointers to
  *                      nearby struct pages, so tails and heads meet
  *                    bit 3: no reader
+ *                    bits 4-5: the reader's vmemmap base is off by 0,
+ *                      1, 8 or 4 bytes (garbage bases must stay garbage
+ *                      on every path)
  *   bytes 1-2  length of the text (little endian)
  *   ...        the text
  *   8 bytes    start pfn
@@ -60,6 +63,7 @@ static size_t take(const u8 **data, size_t *size, void *out, size_t n)
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
+	static const u64 skew[4] = { 0, 1, 8, 4 };
 	struct vmcf_head_reader rd;
 	struct vmcf_counts counts, counts2;
 	struct vmcf_layout l, l2;
@@ -137,7 +141,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	s.sps = l.struct_page_size;
 	rd.read_page = read_page;
 	rd.ctx = &s;
-	rd.vmemmap_base = VMEMMAP;
+	rd.vmemmap_base = VMEMMAP + skew[(mode >> 4) & 3];
 	memset(&counts, 0, sizeof(counts));
 	if (vmcf_classify_range(&l, pages, start, nr, out, &counts,
 				(mode & 8) ? NULL : &rd))
