@@ -66,7 +66,7 @@ static void thp(const struct vmcf_layout *l, u8 *pg, u64 i)
 	memcpy(&flags, pg + i * SPS, 8);
 	put(pg, i, 0, flags | l->head_mask, 8);
 	put(pg, i + 1, (unsigned int)l->off_order1, 9, 1);
-	if (l->off_dtor1 >= 0)
+	if (l->off_dtor1 >= 0)		/* TRANSHUGE_PAGE_DTOR */
 		put(pg, i + 1, (unsigned int)l->off_dtor1, 3, 1);
 	for (j = i + 1; j < i + 512; j++) {
 		put(pg, j, 8, head | 1, 8);
