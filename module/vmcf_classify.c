@@ -438,12 +438,12 @@ static const struct vmcf_release *vmcf_find_release(const char *rel)
 
 /* An offset into struct page, checked so that @width bytes fit. */
 static int vmcf_offset(struct vmcf_layout *l, int key, unsigned int width,
-		       u16 *out, char *err, size_t errlen)
+		       u32 *out, char *err, size_t errlen)
 {
 	if (l->vi[key] > l->struct_page_size - width)
 		return vmcf_fail(err, errlen, "VMCOREINFO has an unusable ",
 				 vmcf_vi_keys[key]);
-	*out = (u16)l->vi[key];
+	*out = (u32)l->vi[key];
 	return 0;
 }
 
@@ -480,17 +480,18 @@ static int vmcf_setup_page(struct vmcf_layout *l, char *err, size_t errlen)
 				 "SIZE(list_head): not a 64-bit kernel");
 	l->pagesize = (u32)ps;
 	l->struct_page_size = (u32)sps;
+	l->offs.sps = (u32)sps;
 
-	if (vmcf_offset(l, VMCF_VI_OFF_FLAGS, 8, &l->off_flags, err, errlen) ||
-	    vmcf_offset(l, VMCF_VI_OFF_REFCOUNT, 4, &l->off_refcount, err,
+	if (vmcf_offset(l, VMCF_VI_OFF_FLAGS, 8, &l->offs.flags, err, errlen) ||
+	    vmcf_offset(l, VMCF_VI_OFF_REFCOUNT, 4, &l->offs.refcount, err,
 			errlen) ||
-	    vmcf_offset(l, VMCF_VI_OFF_MAPPING, 8, &l->off_mapping, err,
+	    vmcf_offset(l, VMCF_VI_OFF_MAPPING, 8, &l->offs.mapping, err,
 			errlen) ||
-	    vmcf_offset(l, VMCF_VI_OFF_MAPCOUNT, 4, &l->off_mapcount, err,
+	    vmcf_offset(l, VMCF_VI_OFF_MAPCOUNT, 4, &l->offs.mapcount, err,
 			errlen) ||
 	    vmcf_offset(l, VMCF_VI_OFF_PRIVATE, 8, &l->off_private, err,
 			errlen) ||
-	    vmcf_offset(l, VMCF_VI_OFF_COMPOUND_HEAD, 8, &l->off_compound_head,
+	    vmcf_offset(l, VMCF_VI_OFF_COMPOUND_HEAD, 8, &l->offs.chead,
 			err, errlen))
 		return -EINVAL;
 
@@ -624,7 +625,7 @@ static int vmcf_setup_release(struct vmcf_layout *l,
 	/* 6.12 keeps the folio order in page[1].flags (folio->_flags_1). */
 	l->off_order1 = -1;
 	if (rel->order_in_flags1) {
-		l->off_order1 = (s16)l->off_flags;
+		l->off_order1 = (s16)l->offs.flags;
 	} else if (vmcf_have(l, VMCF_VI_OFF_COMPOUND_ORDER)) {
 		if (l->vi[VMCF_VI_OFF_COMPOUND_ORDER] >= l->struct_page_size)
 			return vmcf_fail(err, errlen,
@@ -678,19 +679,9 @@ static void vmcf_setup_fast(struct vmcf_layout *l)
 	l->f.scache = l->swapcache_mask;
 	l->f.head_poison = l->head_mask | l->hwpoison_mask;
 	l->f.below = l->type_below;
-	l->offs.sps = l->struct_page_size;
-	l->offs.flags = l->off_flags;
-	l->offs.chead = l->off_compound_head;
-	l->offs.mapping = l->off_mapping;
-	l->offs.mapcount = l->off_mapcount;
-	l->offs.refcount = l->off_refcount;
 	l->fast = VMCF_FAST_LAYOUT;
-	if (l->struct_page_size == vmcf_x86_64.sps &&
-	    l->off_flags == vmcf_x86_64.flags &&
-	    l->off_compound_head == vmcf_x86_64.chead &&
-	    l->off_mapping == vmcf_x86_64.mapping &&
-	    l->off_mapcount == vmcf_x86_64.mapcount &&
-	    l->off_refcount == vmcf_x86_64.refcount)
+	/* struct vmcf_offs is six u32s: no padding to compare */
+	if (!memcmp(&l->offs, &vmcf_x86_64, sizeof(l->offs)))
 		l->fast = VMCF_FAST_X86_64;
 }
 
@@ -825,12 +816,12 @@ static u32 vmcf_ld32(const u8 *p, unsigned int off)
 static void vmcf_load(const struct vmcf_layout *l, const u8 *p,
 		      struct vmcf_pg *pg)
 {
-	pg->flags = vmcf_ld64(p, l->off_flags);
-	pg->mapping = vmcf_ld64(p, l->off_mapping);
+	pg->flags = vmcf_ld64(p, l->offs.flags);
+	pg->mapping = vmcf_ld64(p, l->offs.mapping);
 	pg->private = vmcf_ld64(p, l->off_private);
-	pg->chead = vmcf_ld64(p, l->off_compound_head);
-	pg->ptype = vmcf_ld32(p, l->off_mapcount);
-	pg->refcount = vmcf_ld32(p, l->off_refcount);
+	pg->chead = vmcf_ld64(p, l->offs.chead);
+	pg->ptype = vmcf_ld32(p, l->offs.mapcount);
+	pg->refcount = vmcf_ld32(p, l->offs.refcount);
 }
 
 /* The struct page of @pfn: from the caller's range, else through the reader */
@@ -996,11 +987,12 @@ static u64 vmcf_tails(const struct vmcf_ctx *c, u64 i, u8 *out)
 	u64 pfn = c->start + i;
 
 	/*
-	 * vmcf_tail() answers CORRUPT for these, whatever the cache says; an
-	 * odd head address is never what chead - 1 gives.
+	 * vmcf_tail() answers CORRUPT for these, whatever the cache says.
+	 * hc_addr is even (the base and SIZE(page) are multiples of 8), so
+	 * chead == hc_addr + 1 is exactly vmcf_tail()'s chead - 1 == hc_addr.
 	 */
 	if (!c->hc_valid || !c->base || c->hc_addr < c->base ||
-	    (c->hc_addr & 1) || pfn <= c->hc_pfn || pfn >= c->hc_end)
+	    pfn <= c->hc_pfn || pfn >= c->hc_end)
 		return 0;
 	if (c->l->fast == VMCF_FAST_X86_64)
 		return vmcf_tail_run(c, i, out, vmcf_x86_64);
@@ -1106,7 +1098,7 @@ static u8 vmcf_head(struct vmcf_ctx *c, u64 hpfn, const u8 *head,
 
 	vmcf_load(l, head, &pg);
 	if (!c->base || (pg.chead & 1) || !(pg.flags & l->head_mask) ||
-	    vmcf_ld64(page1, l->off_compound_head) != (vmcf_addr(c, hpfn) | 1))
+	    vmcf_ld64(page1, l->offs.chead) != (vmcf_addr(c, hpfn) | 1))
 		goto out;
 	if (l->off_order1 >= 0) {
 		order = page1[l->off_order1];
@@ -1195,7 +1187,7 @@ static u8 vmcf_classify_one(struct vmcf_ctx *c, u64 i, u64 *span)
 	 * vmemmap page may read as a copy of the head.  Its page[1] then
 	 * names the real head, as in page_fixed_fake_head().
 	 */
-	h1 = vmcf_ld64(page1, l->off_compound_head);
+	h1 = vmcf_ld64(page1, l->offs.chead);
 	self = vmcf_addr(c, pfn);
 	if ((h1 & 1) && h1 - 1 != self && !(self % l->pagesize))
 		return vmcf_tail(c, pfn, h1 - 1);

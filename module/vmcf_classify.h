@@ -153,12 +153,10 @@ struct vmcf_fast {
  * @warnings: what the layout cannot decide, "" if nothing
  * @pagesize: PAGESIZE, bytes per page frame
  * @struct_page_size: SIZE(page), bytes per struct page
- * @off_flags: byte offset of page->flags
- * @off_refcount: byte offset of page->_refcount
- * @off_mapping: byte offset of page->mapping
- * @off_mapcount: byte offset of page->_mapcount (page_type overlays it)
+ * @offs: byte offsets of page->flags, compound_head, mapping, _mapcount
+ *	(page_type overlays it) and _refcount, and SIZE(page) again: what
+ *	the general decisions and the hot loops read
  * @off_private: byte offset of page->private (buddy order)
- * @off_compound_head: byte offset of page->compound_head
  * @off_order1: byte in page[1] holding the compound order, -1 if unknown
  * @off_dtor1: byte in page[1] holding compound_dtor, -1 if none
  * @hugetlb_dtor: compound_dtor value of hugetlb pages
@@ -184,7 +182,6 @@ struct vmcf_fast {
  *	layout's offsets) or VMCF_FAST_X86_64 (the offsets every supported
  *	x86_64 release uses, compiled in as constants)
  * @f: the values the hot loops use
- * @offs: the offsets the hot loops use with VMCF_FAST_LAYOUT
  * @vmemmap_base: virtual address of pfn 0's struct page if VMCOREINFO
  *	exports it (SYMBOL(vmemmap)), else 0
  * @vi_have: bit (1 << enum vmcf_vi) set for each entry present in @vi
@@ -198,12 +195,8 @@ struct vmcf_layout {
 
 	u32 pagesize;
 	u32 struct_page_size;
-	u16 off_flags;
-	u16 off_refcount;
-	u16 off_mapping;
-	u16 off_mapcount;
-	u16 off_private;
-	u16 off_compound_head;
+	struct vmcf_offs offs;
+	u32 off_private;
 	s16 off_order1;
 	s16 off_dtor1;
 	u8 hugetlb_dtor;
@@ -229,7 +222,6 @@ struct vmcf_layout {
 	u8 compound_max_order;
 	u8 fast;
 	struct vmcf_fast f;
-	struct vmcf_offs offs;
 	u64 vmemmap_base;
 
 	u64 vi_have;

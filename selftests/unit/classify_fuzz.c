@@ -125,14 +125,14 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	if (mode & 4) {
 		for (i = 0; i < nr; i++) {
 			memcpy(&off, pages + i * l.struct_page_size +
-			       l.off_compound_head, 8);
+			       l.offs.chead, 8);
 			if (!(off & 1))
 				continue;
 			back = (off >> 1) % 600;
 			off = VMEMMAP + (start + i - back) * l.struct_page_size;
 			off |= 1;
 			memcpy(pages + i * l.struct_page_size +
-			       l.off_compound_head, &off, 8);
+			       l.offs.chead, &off, 8);
 		}
 	}
 

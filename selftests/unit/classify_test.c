@@ -944,11 +944,11 @@ static void t_parse_ok(const struct rel *r)
 	       r->name, r->name);
 	if (ret || l.warnings[0])
 		printf("# %s%s\n", err, l.warnings);
-	report(l.off_flags == r->off_flags && l.off_mapping == r->off_mapping &&
-	       l.off_compound_head == r->off_chead &&
+	report(l.offs.flags == r->off_flags && l.offs.mapping == r->off_mapping &&
+	       l.offs.chead == r->off_chead &&
 	       l.off_private == r->off_private &&
-	       l.off_mapcount == r->off_mapcount &&
-	       l.off_refcount == r->off_refcount &&
+	       l.offs.mapcount == r->off_mapcount &&
+	       l.offs.refcount == r->off_refcount &&
 	       l.off_order1 == r->off_order1 && l.off_dtor1 == r->off_dtor1 &&
 	       l.head_mask == 1ULL << r->pg_head &&
 	       l.reserved_mask == 1ULL << r->pg_reserved &&
